@@ -1,0 +1,156 @@
+"""The command line: thin glue between click, the settings, the engine and the reporters."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from klint import __version__, config, registry
+from klint.rule import Rule, Severity
+
+SEVERITIES = [severity.label for severity in Severity]
+
+
+class DefaultLintGroup(click.Group):
+    """`klint PATH...` means `klint lint PATH...`; `klint rules` and `klint explain` are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["lint", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultLintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="klint")
+def main() -> None:
+    """klint: lint Kubernetes manifests for runtime security, offline.
+
+    `klint PATH...` lints files and directories (`-` reads standard input);
+    see `klint lint --help` for its options.
+    """
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@main.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: nearest .klint.yaml or pyproject.toml [tool.klint]).")
+@click.option("--select", multiple=True, help="Rules to enable: codes, names or code prefixes (repeatable, "
+                                              "comma-separated).")
+@click.option("--ignore", multiple=True, help="Rules to disable (repeatable, comma-separated).")
+@click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option("--severity", "severity_overrides", multiple=True, metavar="RULE=LEVEL",
+              help="Override a rule's severity (repeatable).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails the run "
+                                                               "[default: low].")
+@click.option("--stdin-filename", default="-", help="Name standard input in reports.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
+def lint_command(paths: tuple[str, ...], output_format: str, config_file: Path | None,
+                 select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
+                 severity_overrides: tuple[str, ...], fail_on: str | None, stdin_filename: str,
+                 color: str, verbose: bool) -> None:
+    """Lint Kubernetes manifests (files, directories, or - for standard input)."""
+    from klint.discover import discover
+    from klint.document import C_COMPOSER
+    from klint.engine import lint_file
+    from klint.reporters import Report, renderer
+
+    try:
+        settings = config.load(config_file)
+        settings = settings.override(
+            select=_split(select), ignore=_split(ignore),
+            exclude=settings.exclude + exclude,
+            severity={**settings.severity, **_severity_overrides(severity_overrides)},
+            fail_on=Severity.parse(fail_on) if fail_on else None,
+        )
+        rules = settings.enabled_rules()
+    except (config.ConfigError, ValueError) as err:
+        raise click.UsageError(str(err)) from None
+
+    results = []
+    for path in discover(paths or (".",), settings.exclude):
+        if path == "-":
+            results.append(lint_file(stdin_filename, rules, settings, sys.stdin.buffer.read()))
+        else:
+            results.append(lint_file(path, rules, settings))
+    report = Report(results, rules)
+    click.echo(renderer(output_format)(report, _color(color)), nl=False)
+    if verbose:
+        composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
+        click.echo(f"klint {__version__}: {len(results)} files, {report.count('documents')} documents, "
+                   f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
+                   f"documents skipped, {len(rules)} rules, {composer}", err=True)
+    if report.problems:
+        sys.exit(2)
+    sys.exit(1 if any(f.severity >= settings.fail_on for f in report.findings) else 0)
+
+
+def _severity_overrides(values: tuple[str, ...]) -> dict[str, Severity]:
+    out = {}
+    for value in _split(values):
+        name, sep, level = value.partition("=")
+        rule = registry.find(name)
+        if not sep or rule is None:
+            raise config.ConfigError(f"--severity expects RULE=LEVEL with a known rule, got {value!r}")
+        out[rule.code] = Severity.parse(level)
+    return out
+
+
+def rule_json(rule: type[Rule]) -> dict[str, Any]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary(),
+        "severity": rule.severity.label,
+        "pss": rule.pss.value if rule.pss else None,
+        "psaCheck": rule.psa_check,
+        "references": list(rule.references),
+        "options": {key: list(v) if isinstance(v, tuple) else v for key, v in rule.options.items()},
+    }
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every rule."""
+    rules = registry.all_rules()
+    if output_format == "json":
+        click.echo(json.dumps([rule_json(rule) for rule in rules], indent=2))
+        return
+    rows = [("CODE", "NAME", "SEVERITY", "PSS", "SUMMARY")] + [
+        (r.code, r.name, r.severity.label, r.pss.value if r.pss else "-", r.summary()) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+
+
+@main.command("explain")
+@click.argument("rule_name")
+def explain_command(rule_name: str) -> None:
+    """Print a rule's documentation (by code or name)."""
+    rule = registry.find(rule_name)
+    if rule is None:
+        raise click.UsageError(f"unknown rule {rule_name!r} (see `klint rules`)")
+    pss = f", Pod Security Standards {rule.pss.value} ({rule.psa_check})" if rule.pss else ""
+    click.echo(f"{rule.code} {rule.name} (severity {rule.severity.label}{pss})\n")
+    click.echo(rule.documentation())
+    if rule.references:
+        click.echo("\nReferences:\n" + "\n".join(f"- {ref}" for ref in rule.references))

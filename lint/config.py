@@ -1,0 +1,155 @@
+"""Settings from `.klint.yaml`, `[tool.klint]` in pyproject.toml or `--config`, overridden by flags.
+
+Unknown keys, rules and values are errors (exit 2), never silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from klint import registry
+from klint.document import InputError, parse_documents
+from klint.rule import Rule, Severity
+from klint.source import Source, SourceDecodeError
+
+CONFIG_FILES = (".klint.yaml", ".klint.yml")
+KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()  # empty: every rule
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule code -> severity
+    exclude: tuple[str, ...] = ()
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule code -> options
+    fail_on: Severity = Severity.LOW
+    origin: str | None = None  # the file the settings came from
+
+    def override(self, **changes: Any) -> Settings:
+        return replace(self, **{key: value for key, value in changes.items() if value not in (None, ())})
+
+    def enabled_rules(self) -> list[Rule]:
+        chosen = _expand(self.select) if self.select else list(registry.all_rules())
+        ignored = set(_expand(self.ignore))
+        return [rule(self.rule_options.get(rule.code)) for rule in chosen if rule not in ignored]
+
+    def severity_of(self, rule: type[Rule] | Rule) -> Severity:
+        return self.severity.get(rule.code, rule.severity)
+
+
+def _expand(selectors: tuple[str, ...]) -> list[type[Rule]]:
+    out: list[type[Rule]] = []
+    for selector in selectors:
+        matched = registry.select(selector)
+        if not matched:
+            raise ConfigError(f"unknown rule {selector!r} (see `klint rules`)")
+        out.extend(rule for rule in matched if rule not in out)
+    return sorted(out, key=lambda rule: rule.code)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.klint.yaml` / `.klint.yml`, or pyproject.toml with [tool.klint], from `start` upward."""
+    for directory in (start, *start.parents):
+        for name in CONFIG_FILES:
+            if (directory / name).is_file():
+                return directory / name
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path}: {err}") from None
+    table = data.get("tool", {}).get("klint")
+    return table if isinstance(table, dict) else None
+
+
+def load(path: Path | None = None, cwd: Path | None = None) -> Settings:
+    """Settings from `path`, or from the nearest config file, or the defaults."""
+    if path is None:
+        path = find_config(cwd or Path(os.getcwd()))
+        if path is None:
+            return Settings()
+    if path.name == "pyproject.toml":
+        return from_mapping(_pyproject_table(path) or {}, str(path))
+    try:
+        source = Source.from_bytes(str(path), path.read_bytes())
+        documents = list(parse_documents(source))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    except (InputError, SourceDecodeError) as err:
+        raise ConfigError(f"{path}:{err.line}:{err.column}: {err}") from None
+    if len(documents) > 1:
+        raise ConfigError(f"{path}: expected one YAML document, found {len(documents)}")
+    data = documents[0].data if documents else {}
+    return from_mapping(data if data is not None else {}, str(path))
+
+
+def from_mapping(data: Any, origin: str) -> Settings:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: the configuration must be a mapping")
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key {unknown[0]!r} (known keys: {', '.join(KEYS)})")
+    try:
+        select = _strings(data.get("select", []), "select")
+        ignore = _strings(data.get("ignore", []), "ignore")
+        exclude = _strings(data.get("exclude", []), "exclude")
+        severity = {rule.code: Severity.parse(str(level))
+                    for name, level in _mapping(data.get("severity", {}), "severity").items()
+                    for rule in _one_rule(name)}
+        rule_options = {}
+        for name, options in _mapping(data.get("rules", {}), "rules").items():
+            (rule,) = _one_rule(name)
+            rule_options[rule.code] = _rule_options(rule, _mapping(options, f"rules.{name}"))
+        fail_on = Severity.parse(str(data["fail-on"])) if "fail-on" in data else Severity.LOW
+        settings = Settings(select, ignore, severity, exclude, rule_options, fail_on, origin)
+        settings.enabled_rules()  # validates the selectors
+    except (ConfigError, ValueError) as err:
+        raise ConfigError(f"{origin}: {err}") from None
+    return settings
+
+
+def _strings(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _mapping(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key!r} must be a mapping")
+    return value
+
+
+def _one_rule(name: str) -> list[type[Rule]]:
+    rule = registry.find(name)
+    if rule is None:
+        raise ConfigError(f"unknown rule {name!r} (see `klint rules`)")
+    return [rule]
+
+
+def _rule_options(rule: type[Rule], options: dict[str, Any]) -> dict[str, Any]:
+    for key, value in options.items():
+        if key not in rule.options:
+            known = ", ".join(rule.options) or "none"
+            raise ConfigError(f"rule {rule.name} has no option {key!r} (options: {known})")
+        default = rule.options[key]
+        if type(value) is not type(default) and not (isinstance(default, tuple) and isinstance(value, list)):
+            raise ConfigError(f"option {rule.name}.{key} must be a {type(default).__name__}")
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in options.items()}

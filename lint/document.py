@@ -1,0 +1,314 @@
+"""YAML/JSON text -> documents: decoded data plus a source map from each value's path to its nodes.
+
+Parsing uses ruamel.yaml's C composer (`CSafeLoader`): only nodes with marks are built, never
+Python objects, and scalars are decoded here the way the Kubernetes API server decodes them
+(sigs.k8s.io/yaml on go-yaml v2, i.e. YAML 1.1: `yes`/`on` are booleans, `0777` is octal,
+`<<` merge keys expand in place and a later key wins).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import Resolver
+
+from klint.source import Source, Span
+
+try:
+    from ruamel.yaml.cyaml import CSafeLoader as _BaseLoader
+
+    C_COMPOSER = True
+except ImportError:  # pragma: no cover - exercised by the fallback test through PureLoader
+    from ruamel.yaml.loader import SafeLoader as _BaseLoader
+
+    C_COMPOSER = False
+
+from ruamel.yaml.loader import SafeLoader as _PureBaseLoader
+
+Path = tuple[str | int, ...]
+
+PLAIN = "!klint/plain"  # the tag we give untagged plain scalars so that we decode them ourselves
+STR_TAG = "tag:yaml.org,2002:str"
+RESOLVABLE_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("bool", "int", "float", "null", "merge", "timestamp")
+)
+MAX_DEPTH = 256
+# Aliases can make a small text expand enormously ("billion laughs"); bound the work per document.
+MIN_NODE_BUDGET = 200_000
+
+
+class _PlainMarkingResolver(Resolver):
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0]:
+            return PLAIN
+        return super().resolve(kind, value, implicit)
+
+
+class _CLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0]:
+            return PLAIN
+        return super().resolve(kind, value, implicit)
+
+
+class _PureLoader(_PureBaseLoader):
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._resolver = _PlainMarkingResolver(loadumper=self)
+
+
+def make_loader(text: str, pure: bool = False) -> Any:
+    return _PureLoader(text) if pure or not C_COMPOSER else _CLoader(text)
+
+
+# --- scalars, as go-yaml v2 resolves them -------------------------------------------------------
+
+_WORDS: dict[str, Any] = {}
+for _words, _value in (
+    (("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    (("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+    (("", "~", "null", "Null", "NULL"), None),
+    ((".nan", ".NaN", ".NAN"), float("nan")),
+    ((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), float("inf")),
+    (("-.inf", "-.Inf", "-.INF"), float("-inf")),
+):
+    for _word in _words:
+        _WORDS[_word] = _value
+
+# strconv.ParseInt(s, 0, 64): optional sign, then 0x / 0o / 0b prefixes, a leading 0 means octal.
+_GO_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_TIMESTAMP = re.compile(r"\d{4}-\d\d?-\d\d?([Tt ].*)?")
+_INT64 = (-(2**63), 2**64 - 1)
+
+
+def resolve_plain(text: str) -> Any:
+    """Decode an untagged plain scalar as the Kubernetes API server does."""
+    try:
+        return _WORDS[text]
+    except KeyError:
+        pass
+    first = text[0]
+    if not (first.isdigit() or first in "+-."):
+        return text
+    if _TIMESTAMP.fullmatch(text):
+        return text  # a timestamp becomes its string form in JSON
+    plain = text.replace("_", "")
+    match = _GO_INT.fullmatch(plain)
+    if match:
+        sign, digits = match.groups()
+        lowered = digits.lower()
+        if lowered.startswith(("0x", "0o", "0b")):
+            number = int(digits[2:], {"x": 16, "o": 8, "b": 2}[lowered[1]])
+        else:
+            number = int(digits, 8) if digits.startswith("0") else int(digits)
+        number = -number if sign == "-" else number
+        if _INT64[0] <= number <= _INT64[1]:
+            return number
+    if _GO_FLOAT.fullmatch(plain):
+        return float(plain)
+    return text
+
+
+def decode_scalar(node: ScalarNode) -> Any:
+    tag = node.tag
+    if tag == PLAIN:
+        return resolve_plain(node.value)
+    if tag in RESOLVABLE_TAGS:
+        return resolve_plain(node.value)
+    return node.value
+
+
+def key_string(value: Any) -> str:
+    """Mapping keys become JSON object keys: strings, with booleans and nulls spelled as JSON spells them."""
+    if isinstance(value, str):
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where a value sits: its mapping key node (None for sequence items and roots) and its value node."""
+
+    key: Node | None
+    value: Node
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    path: Path
+    key: Node
+
+
+@dataclass
+class Document:
+    source: Source
+    index: int  # position in the stream, 0-based
+    root: Node
+    data: Any
+    entries: dict[Path, Entry]
+    duplicate_keys: list[DuplicateKey] = field(default_factory=list)
+    template: str | None = None  # Helm's "# Source: chart/templates/x.yaml"
+
+    def node_span(self, node: Node) -> Span:
+        return self.source.span(node.start_mark.index, node.end_mark.index)
+
+    def entry_span(self, entry: Entry) -> Span:
+        """The key of a mapping entry (with its value when that is a scalar); an item's identifying entry."""
+        key, value = entry.key, entry.value
+        if key is not None:
+            end = value.end_mark.index if isinstance(value, ScalarNode) else key.end_mark.index
+            return self.source.span(key.start_mark.index, end)
+        if isinstance(value, MappingNode) and value.value:
+            pairs = {k.value: (k, v) for k, v in value.value if isinstance(k, ScalarNode)}
+            for anchor_key in ("name", "kind"):
+                if anchor_key in pairs:
+                    return self.entry_span(Entry(*pairs[anchor_key]))
+            return self.entry_span(Entry(*value.value[0]))
+        return self.node_span(value)
+
+    def nearest(self, path: Path) -> Path:
+        """The longest prefix of `path` that is present in the document."""
+        while path and path not in self.entries:
+            path = path[:-1]
+        return path
+
+    def span(self, path: Path) -> Span:
+        """The span of the value at `path`, or of its nearest present ancestor when it is absent."""
+        return self.entry_span(self.entries[self.nearest(path)])
+
+
+class InputError(Exception):
+    """A file klint cannot read or parse, with a 1-based position."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class _Builder:
+    """Converts one composed document to data and its source map."""
+
+    def __init__(self, text_length: int) -> None:
+        self.entries: dict[Path, Entry] = {}
+        self.duplicates: list[DuplicateKey] = []
+        self.budget = max(MIN_NODE_BUDGET, 20 * text_length)
+
+    def build(self, node: Node, path: Path, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise InputError("aliases expand this document beyond a sane size", *_position(node))
+        if depth > MAX_DEPTH:
+            raise InputError(f"nesting is deeper than {MAX_DEPTH} levels (or an alias refers to itself)",
+                             *_position(node))
+        if isinstance(node, ScalarNode):
+            return decode_scalar(node)
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                item_path = (*path, index)
+                self.entries[item_path] = Entry(None, item)
+                items.append(self.build(item, item_path, depth + 1))
+            return items
+        if isinstance(node, MappingNode):
+            return self.build_mapping(node, path, depth)
+        raise InputError(f"unexpected YAML node {type(node).__name__}", *_position(node))
+
+    def build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if _is_merge_key(key_node):
+                self.merge(value_node, out, path, depth)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise InputError("a mapping key must be a scalar", *_position(key_node))
+            key = key_string(decode_scalar(key_node))
+            if key in seen:
+                self.duplicates.append(DuplicateKey((*path, key), key_node))
+            seen.add(key)
+            value_path = (*path, key)
+            self.entries[value_path] = Entry(key_node, value_node)
+            out[key] = self.build(value_node, value_path, depth + 1)
+        return out
+
+    def merge(self, value: Node, out: dict[str, Any], path: Path, depth: int) -> None:
+        # go-yaml v2 merges in place: the merged keys overwrite earlier ones; for a sequence of
+        # maps it walks the list backwards so that the first map wins.
+        if isinstance(value, MappingNode):
+            out.update(self.build_mapping(value, path, depth + 1))
+        elif isinstance(value, SequenceNode) and all(isinstance(v, MappingNode) for v in value.value):
+            for item in reversed(value.value):
+                out.update(self.build_mapping(item, path, depth + 1))
+        else:
+            raise InputError("map merge requires a mapping or a list of mappings", *_position(value))
+
+
+def _is_merge_key(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value == "<<" and node.tag in (
+        PLAIN, "tag:yaml.org,2002:merge")
+
+
+def _position(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+_HELM_SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
+
+
+def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
+    """Yield each non-empty document; raise InputError at the first YAML error (earlier documents stand)."""
+    text = source.text
+    templates = [(m.start(), m.group(1)) for m in _HELM_SOURCE.finditer(text)] if "# Source: " in text else []
+    template_offsets = [offset for offset, _ in templates]
+    loader = make_loader(text, pure)
+    index = 0
+    previous_start = -1
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    break
+                root = loader.get_node()
+            except MarkedYAMLError as err:
+                mark = err.problem_mark or err.context_mark
+                problem = err.problem or err.context or "invalid YAML"
+                if mark is None:
+                    raise InputError(problem) from None
+                raise InputError(problem, mark.line + 1, mark.column + 1) from None
+            except YAMLError as err:
+                raise InputError(str(err).strip().splitlines()[0]) from None
+            if root is None:
+                index += 1
+                continue
+            start = root.start_mark.index
+            template = None
+            if templates:
+                position = bisect.bisect_right(template_offsets, start) - 1
+                if position >= 0 and template_offsets[position] > previous_start:
+                    template = templates[position][1]
+            builder = _Builder(len(text))
+            builder.entries[()] = Entry(None, root)
+            data = builder.build(root, (), 0)
+            yield Document(source, index, root, data, builder.entries, builder.duplicates, template)
+            previous_start = start
+            index += 1
+    finally:
+        loader.dispose()

@@ -1,0 +1,249 @@
+"""The one module that knows Kubernetes shapes: objects, where a pod spec lives, containers and
+the security context each container ends up with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from klint.document import Document, Path
+from klint.source import Span
+
+# Kinds whose pod spec sits at a fixed place.
+POD_SPEC_PATHS: dict[str, Path] = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+# Kinds known to carry `spec.template.spec` (workloads of core Kubernetes, OpenShift and Argo Rollouts).
+TEMPLATE_KINDS = frozenset({
+    "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job",
+    "DeploymentConfig", "Rollout",
+})
+# Any other kind (a CRD) counts when one of these holds a list of containers.
+CANDIDATE_POD_SPEC_PATHS: tuple[Path, ...] = (
+    ("spec", "template", "spec"),
+    ("spec", "jobTemplate", "spec", "template", "spec"),
+)
+CONTAINER_GROUPS = ("containers", "initContainers", "ephemeralContainers")
+# Fields a container inherits from the pod's securityContext when it does not set them itself
+# (k8s.io/kubernetes/pkg/securitycontext.DetermineEffectiveSecurityContext).
+INHERITED_SECURITY_FIELDS = frozenset({
+    "runAsUser", "runAsGroup", "runAsNonRoot", "seLinuxOptions", "seccompProfile", "appArmorProfile",
+    "windowsOptions",
+})
+
+
+def lookup(data: Any, path: Path) -> Any:
+    """The value at `path` in decoded data, or None when any step is missing or of the wrong type."""
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(data, list) or step >= len(data):
+                return None
+        elif not isinstance(data, dict):
+            return None
+        data = data[step] if isinstance(step, int) else data.get(step)
+    return data
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def format_path(path: Path) -> str:
+    """`("spec", "containers", 0, "image")` -> `spec.containers[0].image`."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += ("." if out else "") + step
+    return out
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """What identifies an object in reports."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    document: int  # index of the document in its stream
+    item: int | None = None  # index in a `kind: List`
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+
+class K8sObject:
+    """A Kubernetes object: a document, or an item of a `*List` document."""
+
+    def __init__(self, document: Document, root: Path, data: dict[str, Any]) -> None:
+        self.document = document
+        self.root = root
+        self.data = data
+        metadata = as_dict(data.get("metadata"))
+        name = metadata.get("name") or metadata.get("generateName") or ""
+        namespace = metadata.get("namespace")
+        self.ref = ObjectRef(
+            api_version=str(data.get("apiVersion")),
+            kind=str(data.get("kind")),
+            name=str(name),
+            namespace=str(namespace) if namespace else None,
+            document=document.index,
+            item=root[1] if root and isinstance(root[1], int) else None,
+        )
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind
+
+    def get(self, path: Path) -> Any:
+        return lookup(self.data, path)
+
+    def present(self, path: Path) -> bool:
+        return (*self.root, *path) in self.document.entries
+
+    def span(self, path: Path) -> Span:
+        """The span of `path`, or of its nearest present ancestor when the key is absent."""
+        return self.document.span((*self.root, *path))
+
+    def nearest(self, path: Path) -> Path:
+        """The longest present prefix of `path`, relative to this object."""
+        return self.document.nearest((*self.root, *path))[len(self.root):]
+
+    @cached_property
+    def pod(self) -> PodSpec | None:
+        path = pod_spec_path(self.kind, self.data)
+        if path is None:
+            return None
+        return PodSpec(self, path, self.get(path))
+
+
+def pod_spec_path(kind: str, data: dict[str, Any]) -> Path | None:
+    if kind in POD_SPEC_PATHS:
+        path = POD_SPEC_PATHS[kind]
+        return path if isinstance(lookup(data, path), dict) else None
+    if kind in TEMPLATE_KINDS and isinstance(lookup(data, ("spec", "template", "spec")), dict):
+        return ("spec", "template", "spec")
+    for path in CANDIDATE_POD_SPEC_PATHS:
+        if isinstance(lookup(data, (*path, "containers")), list):
+            return path
+    return None
+
+
+def objects_of(document: Document) -> Iterator[K8sObject]:
+    """The Kubernetes objects in a document: the document itself, or each item of a `*List`."""
+    data = document.data
+    if not is_object(data):
+        return
+    items = data.get("items")
+    if data["kind"].endswith("List") and isinstance(items, list):
+        for index, item in enumerate(items):
+            if is_object(item):
+                yield K8sObject(document, ("items", index), item)
+        return
+    yield K8sObject(document, (), data)
+
+
+def is_object(data: Any) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("apiVersion"), str)
+            and isinstance(data.get("kind"), str) and bool(data["kind"]))
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A field's effective value and the path that supplies it (or, when unset, where it would go)."""
+
+    value: Any
+    path: Path
+
+    @property
+    def is_set(self) -> bool:
+        return self.value is not None
+
+
+class PodSpec:
+    def __init__(self, obj: K8sObject, path: Path, data: dict[str, Any]) -> None:
+        self.obj = obj
+        self.path = path
+        self.data = data
+
+    @property
+    def metadata_path(self) -> Path:
+        return (*self.path[:-1], "metadata")
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        return as_dict(lookup(self.obj.data, (*self.metadata_path, "annotations")))
+
+    @property
+    def security_context(self) -> dict[str, Any]:
+        return as_dict(self.data.get("securityContext"))
+
+    @property
+    def security_context_path(self) -> Path:
+        return (*self.path, "securityContext")
+
+    @property
+    def is_windows(self) -> bool:
+        return lookup(self.data, ("os", "name")) == "windows"
+
+    def field(self, *names: str | int) -> Setting:
+        """A pod-level field (e.g. `field("hostNetwork")`) with its path."""
+        return Setting(lookup(self.data, names), (*self.path, *names))
+
+    @cached_property
+    def containers(self) -> list[Container]:
+        """containers, initContainers and ephemeralContainers, in that order."""
+        out = []
+        for group in CONTAINER_GROUPS:
+            for index, data in enumerate(as_list(self.data.get(group))):
+                if isinstance(data, dict):
+                    out.append(Container(self, group, index, data))
+        return out
+
+
+class Container:
+    def __init__(self, pod: PodSpec, group: str, index: int, data: dict[str, Any]) -> None:
+        self.pod = pod
+        self.group = group
+        self.index = index
+        self.data = data
+        self.path: Path = (*pod.path, group, index)
+        name = data.get("name")
+        self.name = str(name) if name else f"{group}[{index}]"
+
+    @property
+    def security_context(self) -> dict[str, Any]:
+        return as_dict(self.data.get("securityContext"))
+
+    @property
+    def security_context_path(self) -> Path:
+        return (*self.path, "securityContext")
+
+    def field(self, *names: str | int) -> Setting:
+        return Setting(lookup(self.data, names), (*self.path, *names))
+
+    def own(self, *names: str) -> Setting:
+        """A field of the container's own securityContext."""
+        return Setting(lookup(self.security_context, names), (*self.security_context_path, *names))
+
+    def effective(self, *names: str) -> Setting:
+        """A securityContext field as the container runs with it: its own value, else the pod's
+        where Kubernetes inherits it. Unset: the value is None and the path is the container's."""
+        own = self.own(*names)
+        if own.is_set or names[0] not in INHERITED_SECURITY_FIELDS:
+            return own
+        if names[0] == "seLinuxOptions" and self.security_context.get("seLinuxOptions") is not None:
+            return own  # seLinuxOptions is inherited as a whole, not field by field
+        inherited = Setting(lookup(self.pod.security_context, names),
+                            (*self.pod.security_context_path, *names))
+        return inherited if inherited.is_set else own

@@ -1,0 +1,63 @@
+"""JSON output; the schema is documented in README.md ("JSON output") and versioned by `schema`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from klint import __version__
+from klint.engine import Finding
+from klint.reporters import Report
+from klint.source import Span
+
+SCHEMA = "klint/report/v1"
+
+
+def span_json(span: Span) -> dict[str, Any]:
+    return {
+        "start": {"line": span.start_line, "column": span.start_column, "offset": span.start_offset},
+        "end": {"line": span.end_line, "column": span.end_column, "offset": span.end_offset},
+    }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    obj = finding.obj
+    fix = finding.fix
+    return {
+        "code": finding.rule.code,
+        "rule": finding.rule.name,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "location": {"path": finding.path, "template": finding.template, **span_json(finding.span)},
+        "object": {"apiVersion": obj.api_version, "kind": obj.kind, "namespace": obj.namespace,
+                   "name": obj.name, "document": obj.document, "item": obj.item},
+        "field": finding.field_path,
+        "container": finding.container,
+        "fix": None if fix is None else {
+            "applicability": fix.applicability.value,
+            "description": fix.description,
+            "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in fix.edits],
+        },
+    }
+
+
+def render(report: Report, color: bool) -> str:
+    data = {
+        "schema": SCHEMA,
+        "version": __version__,
+        "findings": [finding_json(finding) for finding in report.findings],
+        "errors": [{"path": p.path, "line": p.line, "column": p.column, "message": p.message}
+                   for p in report.problems],
+        "skipped": [{"path": r.path, "reason": r.skipped} for r in report.skipped],
+        "summary": {
+            "files": len(report.results),
+            "documents": report.count("documents"),
+            "objects": report.count("objects"),
+            "notKubernetes": report.count("not_kubernetes"),
+            "findings": len(report.findings),
+            "bySeverity": report.by_severity(),
+            "errors": len(report.problems),
+            "skipped": len(report.skipped),
+        },
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,115 @@
+"""What a rule is: metadata, documentation (its docstring) and a check that yields violations."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from klint.document import Path
+from klint.fix import Fix
+from klint.k8s import Container, K8sObject
+from klint.source import Span
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Level(enum.Enum):
+    """Pod Security Standards level."""
+
+    BASELINE = "baseline"
+    RESTRICTED = "restricted"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule reports: the path it is about (relative to the object), a message, and maybe a fix."""
+
+    path: Path
+    message: str
+    container: str | None = None
+    fix: Fix | None = None
+    span: Span | None = None  # only when the text to point at is not the value at `path`
+
+
+DOC_SECTIONS = ("What it checks", "Why", "Failing example", "Passing example", "Fix")
+CODE_PATTERN = re.compile(r"KL\d{3}")
+NAME_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+class Rule:
+    """Base class of every rule; subclasses in `klint.rules` register themselves."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    pss: ClassVar[Level | None] = None
+    psa_check: ClassVar[str | None] = None  # the upstream Pod Security Admission check ID
+    references: ClassVar[tuple[str, ...]] = ()
+    # Per-rule options settable in config (`rules: {name: {option: value}}`), with their defaults.
+    options: ClassVar[dict[str, Any]] = {}
+
+    registry: ClassVar[dict[str, type[Rule]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if inspect.isabstract(cls) or "code" not in cls.__dict__:
+            return
+        if cls.code in Rule.registry:
+            raise TypeError(f"duplicate rule code {cls.code}: {Rule.registry[cls.code].__name__} and "
+                            f"{cls.__name__}")
+        Rule.registry[cls.code] = cls
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        self.config = {**self.options, **(options or {})}
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """The docstring's first line, shown in `klint rules`."""
+        return cls.documentation().split("\n", 1)[0]
+
+    @classmethod
+    def section(cls, title: str) -> str:
+        """One `## title` section of the documentation, without its heading."""
+        match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", cls.documentation(), re.M | re.S)
+        return match.group(1).strip() if match else ""
+
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
+        raise NotImplementedError
+
+
+class ContainerRule(Rule):
+    """A rule that looks at each container of a pod spec (all three container lists)."""
+
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
+        if obj.pod is None:
+            return
+        for container in obj.pod.containers:
+            yield from self.check_container(container)
+
+    def check_container(self, container: Container) -> Iterator[Violation]:
+        raise NotImplementedError

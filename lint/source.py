@@ -1,0 +1,91 @@
+"""Source text and positions.
+
+Offsets are defined once: they index the decoded text with any leading UTF-8 BOM removed,
+counting characters (code points), exactly as the YAML composer's marks do. Lines and
+columns in a `Span` are 1-based, as every report shows them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+BOM = "\ufeff"
+
+
+class SourceDecodeError(ValueError):
+    """The bytes are not text klint can read (reported with a line and column)."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Span:
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    start_offset: int
+    end_offset: int
+
+
+@dataclass
+class Source:
+    """One input: a file or standard input, decoded once."""
+
+    path: str  # as shown in reports
+    text: str  # decoded, BOM removed
+    has_bom: bool = False
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def from_bytes(cls, path: str, data: bytes) -> Source:
+        has_bom = data.startswith(b"\xef\xbb\xbf")
+        if has_bom:
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            before = data[: err.start].decode("utf-8", errors="replace")
+            line = before.count("\n") + 1
+            column = len(before) - (before.rfind("\n") + 1) + 1
+            raise SourceDecodeError(f"not valid UTF-8 ({err.reason})", line, column) from None
+        return cls(path, text, has_bom)
+
+    @classmethod
+    def from_text(cls, path: str, text: str) -> Source:
+        has_bom = text.startswith(BOM)
+        return cls(path, text[1:] if has_bom else text, has_bom)
+
+    def original_text(self, text: str | None = None) -> str:
+        """The text as it is stored on disk (with its BOM, if it had one)."""
+        body = self.text if text is None else text
+        return BOM + body if self.has_bom else body
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        if not self._line_starts:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        start_line, start_column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Span(start_line, start_column, end_line, end_column, start, end)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        self.position(0)
+        begin = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
+        return self.text[begin:end].rstrip("\r\n")
