@@ -16,7 +16,7 @@ from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.resolver import Resolver
+from ruamel.yaml.tag import Tag
 
 from klint.source import Source, Span
 
@@ -43,24 +43,34 @@ MAX_DEPTH = 256
 MIN_NODE_BUDGET = 200_000
 
 
-class _PlainMarkingResolver(Resolver):
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode and implicit[0]:
-            return PLAIN
-        return super().resolve(kind, value, implicit)
+# Shared Tag objects: the composer keeps a Tag it is given as is, where a string would cost a new Tag
+# per node and a slow string conversion at every comparison.
+PLAIN_TAG = Tag(suffix=PLAIN)
+_IMPLICIT_TAGS = {
+    ScalarNode: Tag(suffix=STR_TAG),
+    SequenceNode: Tag(suffix="tag:yaml.org,2002:seq"),
+    MappingNode: Tag(suffix="tag:yaml.org,2002:map"),
+}
+
+
+def _resolve(kind: Any, value: Any, implicit: Any) -> Tag:
+    """Untagged nodes: plain scalars are decoded later (`decode_scalar`), quoted ones are strings."""
+    if kind is ScalarNode and implicit[0]:
+        return PLAIN_TAG
+    return _IMPLICIT_TAGS[kind]
 
 
 class _CLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode and implicit[0]:
-            return PLAIN
-        return super().resolve(kind, value, implicit)
+        return _resolve(kind, value, implicit)
 
 
 class _PureLoader(_PureBaseLoader):
+    max_depth = 0  # the composer reads this from its YAML() front end, which we do not use
+
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
-        self._resolver = _PlainMarkingResolver(loadumper=self)
+        self.resolver.resolve = _resolve
 
 
 def make_loader(text: str, pure: bool = False) -> Any:
@@ -117,10 +127,8 @@ def resolve_plain(text: str) -> Any:
 
 
 def decode_scalar(node: ScalarNode) -> Any:
-    tag = node.tag
-    if tag == PLAIN:
-        return resolve_plain(node.value)
-    if tag in RESOLVABLE_TAGS:
+    tag = node.ctag
+    if tag is PLAIN_TAG or str(tag) in RESOLVABLE_TAGS:
         return resolve_plain(node.value)
     return node.value
 
@@ -262,8 +270,8 @@ class _Builder:
 
 
 def _is_merge_key(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.value == "<<" and node.tag in (
-        PLAIN, "tag:yaml.org,2002:merge")
+    return isinstance(node, ScalarNode) and node.value == "<<" and (
+        node.ctag is PLAIN_TAG or str(node.ctag) == "tag:yaml.org,2002:merge")
 
 
 def _position(node: Node) -> tuple[int, int]:

@@ -15,6 +15,10 @@ from klint.k8s import Container, K8sObject
 from klint.source import Span
 
 
+LATEST_PSS_VERSION = (1, 37)
+DEFAULT_SECURITY_SEVERITY = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0}
+
+
 class Severity(enum.IntEnum):
     LOW = 1
     MEDIUM = 2
@@ -63,6 +67,8 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]
+    # SARIF `security-severity` (0.1-10.0); None means the default of the rule's severity.
+    security_severity: ClassVar[float | None] = None
     pss: ClassVar[Level | None] = None
     psa_check: ClassVar[str | None] = None  # the upstream Pod Security Admission check ID
     references: ClassVar[tuple[str, ...]] = ()
@@ -80,8 +86,10 @@ class Rule:
                             f"{cls.__name__}")
         Rule.registry[cls.code] = cls
 
-    def __init__(self, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, options: dict[str, Any] | None = None,
+                 pss_version: tuple[int, int] = LATEST_PSS_VERSION) -> None:
         self.config = {**self.options, **(options or {})}
+        self.pss_version = pss_version  # the Pod Security Standards version to evaluate as (`--pss-version`)
 
     @classmethod
     def documentation(cls) -> str:
