@@ -72,6 +72,9 @@ class Rule:
     pss: ClassVar[Level | None] = None
     psa_check: ClassVar[str | None] = None  # the upstream Pod Security Admission check ID
     references: ClassVar[tuple[str, ...]] = ()
+    # The same check in other tools, for docs and conformance: tool -> check IDs, where tool is one of
+    # "kube-linter", "polaris", "checkov", "trivy" (KSV IDs), "kubescape", "falco".
+    equivalents: ClassVar[dict[str, tuple[str, ...]]] = {}
     # Per-rule options settable in config (`rules: {name: {option: value}}`), with their defaults.
     options: ClassVar[dict[str, Any]] = {}
 
