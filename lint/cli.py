@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from klint import __version__, config, registry
-from klint.rule import Rule, Severity
+from klint.reporters import FORMATS
+from klint.rule import Profile, Rule, Severity, format_pss_version, parse_pss_version
 
 SEVERITIES = [severity.label for severity in Severity]
 
@@ -45,10 +46,24 @@ def _color(choice: str) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
+def _parse_outputs(ctx: click.Context, param: click.Parameter,
+                   values: tuple[str, ...]) -> list[tuple[str, str]]:
+    outputs = []
+    for value in values:
+        name, sep, file = value.partition(":")
+        if not sep or name not in FORMATS or not file:
+            raise click.BadParameter(f"expected FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}, "
+                                     f"got {value!r}")
+        outputs.append((name, file))
+    return outputs
+
+
 @main.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text",
+              show_default=True, help="Report format on standard output.")
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT:FILE", callback=_parse_outputs,
+              help="Also write a report in FORMAT to FILE, e.g. sarif:klint.sarif (repeatable).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: nearest .klint.yaml or pyproject.toml [tool.klint]).")
 @click.option("--select", multiple=True, help="Rules to enable: codes, names or code prefixes (repeatable, "
@@ -59,12 +74,26 @@ def _color(choice: str) -> bool:
               help="Override a rule's severity (repeatable).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails the run "
                                                                "[default: low].")
+@click.option("--profile", type=click.Choice([p.value for p in Profile]),
+              help="Rule set: baseline (Pod Security Standards baseline and the input rules), restricted "
+                   "(baseline and PSS restricted) or all (restricted and every hardening rule beyond the "
+                   "standard) [default: all].")
+@click.option("--pss-version", metavar="v1.N|latest",
+              help="Evaluate the Pod Security Standards as that version of Pod Security Admission does, "
+                   "like the pod-security.kubernetes.io/enforce-version label [default: latest].")
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply safe fixes, rewriting files in place (with -, print the fixed stream).")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, also apply unsafe fixes (they may change how a workload runs).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--stdin-filename", default="-", help="Name standard input in reports.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
-def lint_command(paths: tuple[str, ...], output_format: str, config_file: Path | None,
+def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
+                 config_file: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
-                 severity_overrides: tuple[str, ...], fail_on: str | None, stdin_filename: str,
+                 severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
+                 pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
                  color: str, verbose: bool) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint.discover import discover
@@ -79,19 +108,38 @@ def lint_command(paths: tuple[str, ...], output_format: str, config_file: Path |
             exclude=settings.exclude + exclude,
             severity={**settings.severity, **_severity_overrides(severity_overrides)},
             fail_on=Severity.parse(fail_on) if fail_on else None,
+            profile=Profile.parse(profile) if profile else None,
+            pss_version=parse_pss_version(pss_version) if pss_version else None,
         )
         rules = settings.enabled_rules()
     except (config.ConfigError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 
+    from klint import fixer
+
     results = []
+    outcomes = []
     for path in discover(paths or (".",), settings.exclude):
-        if path == "-":
-            results.append(lint_file(stdin_filename, rules, settings, sys.stdin.buffer.read()))
+        data = sys.stdin.buffer.read() if path == "-" else None
+        name = stdin_filename if path == "-" else path
+        if fix or diff:  # the fixed stream or the diff goes to standard output, the report to stderr
+            outcome = fixer.fix_file(name, rules, settings, unsafe_fixes, data)
+            fixer.deliver(outcome, path == "-", diff, sys.stdout.buffer)
+            outcomes.append(outcome)
+            results.append(outcome.result)
         else:
-            results.append(lint_file(path, rules, settings))
-    report = Report(results, rules)
-    click.echo(renderer(output_format)(report, _color(color)), nl=False)
+            results.append(lint_file(name, rules, settings, data))
+    fixes = fixer.FixSummary.of(outcomes, diff, unsafe_fixes) if fix or diff else None
+    report = Report(results, rules, settings.severity, fixes)
+    to_stderr = diff or (fix and "-" in paths)
+    colored = _color(color)  # click.echo would strip the styles off output that is not a terminal
+    click.echo(renderer(output_format)(report, colored), nl=False, err=to_stderr, color=colored)
+    for name, file in outputs:
+        try:
+            _write_report(file, renderer(name)(report, False))
+        except OSError as err:
+            click.echo(f"klint: cannot write the {name} report to {file}: {err.strerror or err}", err=True)
+            sys.exit(2)
     if verbose:
         composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
         click.echo(f"klint {__version__}: {len(results)} files, {report.count('documents')} documents, "
@@ -99,7 +147,28 @@ def lint_command(paths: tuple[str, ...], output_format: str, config_file: Path |
                    f"documents skipped, {len(rules)} rules, {composer}", err=True)
     if report.problems:
         sys.exit(2)
-    sys.exit(1 if any(f.severity >= settings.fail_on for f in report.findings) else 0)
+    changed = fixes is not None and fixes.files_changed > 0  # a fixer's exit code, as pre-commit expects
+    sys.exit(1 if changed or any(f.severity >= settings.fail_on for f in report.findings) else 0)
+
+
+def _write_report(path: str, text: str) -> None:
+    """Readers of `path` see the old file or the whole new report, never a part of it."""
+    from klint.fixer import write_atomic
+
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():  # /dev/stdout, a named pipe: nothing to replace
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    created = not target.exists()
+    if created:
+        target.touch()  # permissions from the umask, which write_atomic keeps
+    try:
+        write_atomic(str(target), text.encode("utf-8"))
+    except BaseException:
+        if created:
+            target.unlink(missing_ok=True)
+        raise
 
 
 def _severity_overrides(values: tuple[str, ...]) -> dict[str, Severity]:
@@ -121,6 +190,8 @@ def rule_json(rule: type[Rule]) -> dict[str, Any]:
         "severity": rule.severity.label,
         "pss": rule.pss.value if rule.pss else None,
         "psaCheck": rule.psa_check,
+        "pssMinimumVersion": format_pss_version(rule.min_pss_version) if rule.pss else None,
+        "profile": rule.profile().value,
         "references": list(rule.references),
         "options": {key: list(v) if isinstance(v, tuple) else v for key, v in rule.options.items()},
     }
@@ -139,7 +210,8 @@ def rules_command(output_format: str) -> None:
         (r.code, r.name, r.severity.label, r.pss.value if r.pss else "-", r.summary()) for r in rules]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+        cells = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        click.echo(cells + "  " + row[4])
 
 
 @main.command("explain")

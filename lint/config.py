@@ -13,11 +13,11 @@ from typing import Any
 
 from klint import registry
 from klint.document import InputError, parse_documents
-from klint.rule import Rule, Severity
+from klint.rule import LATEST_PSS_VERSION, Profile, Rule, Severity, parse_pss_version
 from klint.source import Source, SourceDecodeError
 
 CONFIG_FILES = (".klint.yaml", ".klint.yml")
-KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on")
+KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on", "profile", "pss-version")
 
 
 class ConfigError(Exception):
@@ -33,14 +33,20 @@ class Settings:
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule code -> options
     fail_on: Severity = Severity.LOW
     origin: str | None = None  # the file the settings came from
+    profile: Profile = Profile.ALL
+    pss_version: tuple[int, int] = LATEST_PSS_VERSION
 
     def override(self, **changes: Any) -> Settings:
         return replace(self, **{key: value for key, value in changes.items() if value not in (None, ())})
 
     def enabled_rules(self) -> list[Rule]:
+        """The profile's rules, narrowed by `select` and `ignore`, without the rules for controls
+        that the chosen Pod Security Standards version does not have yet."""
         chosen = _expand(self.select) if self.select else list(registry.all_rules())
         ignored = set(_expand(self.ignore))
-        return [rule(self.rule_options.get(rule.code)) for rule in chosen if rule not in ignored]
+        return [rule(self.rule_options.get(rule.code), self.pss_version) for rule in chosen
+                if rule not in ignored and self.profile.includes(rule.profile())
+                and rule.min_pss_version <= self.pss_version]
 
     def severity_of(self, rule: type[Rule] | Rule) -> Severity:
         return self.severity.get(rule.code, rule.severity)
@@ -116,7 +122,10 @@ def from_mapping(data: Any, origin: str) -> Settings:
             (rule,) = _one_rule(name)
             rule_options[rule.code] = _rule_options(rule, _mapping(options, f"rules.{name}"))
         fail_on = Severity.parse(str(data["fail-on"])) if "fail-on" in data else Severity.LOW
-        settings = Settings(select, ignore, severity, exclude, rule_options, fail_on, origin)
+        profile = Profile.parse(str(data["profile"])) if "profile" in data else Profile.ALL
+        pss_version = parse_pss_version(str(data["pss-version"])) if "pss-version" in data else LATEST_PSS_VERSION
+        settings = Settings(select, ignore, severity, exclude, rule_options, fail_on, origin, profile,
+                            pss_version)
         settings.enabled_rules()  # validates the selectors
     except (ConfigError, ValueError) as err:
         raise ConfigError(f"{origin}: {err}") from None

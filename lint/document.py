@@ -15,18 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.tag import Tag
 
 from klint.source import Source, Span
 
 try:
-    from ruamel.yaml.cyaml import CSafeLoader as _BaseLoader
+    from ruamel.yaml.cyaml import CParser  # CSafeLoader's composer, without its constructor and resolver
 
     C_COMPOSER = True
 except ImportError:  # pragma: no cover - exercised by the fallback test through PureLoader
-    from ruamel.yaml.loader import SafeLoader as _BaseLoader
-
     C_COMPOSER = False
 
 from ruamel.yaml.loader import SafeLoader as _PureBaseLoader
@@ -35,12 +34,17 @@ Path = tuple[str | int, ...]
 
 PLAIN = "!klint/plain"  # the tag we give untagged plain scalars so that we decode them ourselves
 STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 RESOLVABLE_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("bool", "int", "float", "null", "merge", "timestamp")
 )
 MAX_DEPTH = 256
 # Aliases can make a small text expand enormously ("billion laughs"); bound the work per document.
 MIN_NODE_BUDGET = 200_000
+# The C composer recurses on the C stack, a frame per level of nesting, and crashes the process on
+# input nested some 30,000 levels deep (with an 8 MB stack): text that may nest deeper than this is
+# measured first (`_check_nesting`), without recursion.
+C_SAFE_DEPTH = 2000
 
 
 # Shared Tag objects: the composer keeps a Tag it is given as is, where a string would cost a new Tag
@@ -60,9 +64,20 @@ def _resolve(kind: Any, value: Any, implicit: Any) -> Tag:
     return _IMPLICIT_TAGS[kind]
 
 
-class _CLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        return _resolve(kind, value, implicit)
+if C_COMPOSER:
+    class _CLoader(CParser):
+        """The C composer calls these back for every node: they are kept as cheap as can be."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
+            if kind is ScalarNode and implicit[0]:
+                return PLAIN_TAG
+            return _IMPLICIT_TAGS[kind]
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
 
 
 class _PureLoader(_PureBaseLoader):
@@ -75,6 +90,49 @@ class _PureLoader(_PureBaseLoader):
 
 def make_loader(text: str, pure: bool = False) -> Any:
     return _PureLoader(text) if pure or not C_COMPOSER else _CLoader(text)
+
+
+# A nested block collection starts further right than its parent, after indentation and indicators
+# only (`- `, `? `, `: `): a text without a long run of those after a line break cannot nest deeply in
+# block style. (The regular expression starts with the line break to be fast.)
+_BLOCK_RUN = r"[ \t?:-]{%d}" % (C_SAFE_DEPTH // 4)
+_DEEP_BLOCK_LINE = re.compile("\n" + _BLOCK_RUN)
+_DEEP_BLOCK_START = re.compile(_BLOCK_RUN)
+_OTHER_LINE_BREAKS = ("\x85", "\u2028", "\u2029")  # YAML 1.1 line breaks besides LF and CR
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether the text might nest deeper than C_SAFE_DEPTH (a cheap over-estimate): flow collections
+    nest at most once per bracket, block collections at most twice per column."""
+    if text.count("[") + text.count("{") > C_SAFE_DEPTH // 2:
+        return True
+    if ("\r" in text and text.count("\r") != text.count("\r\n")) or any(b in text for b in _OTHER_LINE_BREAKS):
+        return True  # lines not broken by LF: measure rather than look for long line starts
+    return _DEEP_BLOCK_LINE.search(text) is not None or _DEEP_BLOCK_START.match(text) is not None
+
+
+def _check_nesting(text: str) -> None:
+    """Raise InputError where the text nests deeper than C_SAFE_DEPTH; YAML errors are left to the
+    composer, which meets them at the same place."""
+    parser = _CLoader(text)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                depth += 1
+                if depth > C_SAFE_DEPTH:
+                    raise InputError(_too_deep(), event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                depth -= 1
+    except YAMLError:
+        return
+    finally:
+        parser.dispose()
+
+
+def _too_deep() -> str:
+    return f"nesting is deeper than {MAX_DEPTH} levels (or an alias refers to itself)"
 
 
 # --- scalars, as go-yaml v2 resolves them -------------------------------------------------------
@@ -98,12 +156,14 @@ _TIMESTAMP = re.compile(r"\d{4}-\d\d?-\d\d?([Tt ].*)?")
 _INT64 = (-(2**63), 2**64 - 1)
 
 
+_NOT_A_WORD = object()
+
+
 def resolve_plain(text: str) -> Any:
     """Decode an untagged plain scalar as the Kubernetes API server does."""
-    try:
-        return _WORDS[text]
-    except KeyError:
-        pass
+    word = _WORDS.get(text, _NOT_A_WORD)
+    if word is not _NOT_A_WORD:
+        return word
     first = text[0]
     if not (first.isdigit() or first in "+-."):
         return text
@@ -128,9 +188,18 @@ def resolve_plain(text: str) -> Any:
 
 def decode_scalar(node: ScalarNode) -> Any:
     tag = node.ctag
-    if tag is PLAIN_TAG or str(tag) in RESOLVABLE_TAGS:
+    if tag is PLAIN_TAG:
         return resolve_plain(node.value)
+    if tag is not _IMPLICIT_TAGS[ScalarNode] and str(tag) in RESOLVABLE_TAGS:
+        return resolve_plain(node.value)  # e.g. `!!int "12"`
     return node.value
+
+
+def _plain_key(text: str) -> str:
+    """A plain scalar key as a JSON object key; most are names, which need no decoding."""
+    if text[:1].isalpha() and text not in _WORDS:
+        return text
+    return key_string(resolve_plain(text))
 
 
 def key_string(value: Any) -> str:
@@ -149,9 +218,9 @@ def key_string(value: Any) -> str:
 # --- documents ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
-    """Where a value sits: its mapping key node (None for sequence items and roots) and its value node."""
+class Entry(NamedTuple):
+    """Where a value sits: its mapping key node (None for sequence items and roots) and its value node.
+    (A named tuple: documents have one per value, and a tuple is the cheapest to make.)"""
 
     key: Node | None
     value: Node
@@ -180,7 +249,9 @@ class Document:
         """The key of a mapping entry (with its value when that is a scalar); an item's identifying entry."""
         key, value = entry.key, entry.value
         if key is not None:
-            end = value.end_mark.index if isinstance(value, ScalarNode) else key.end_mark.index
+            # an empty value has no text (and the composers place it differently): the key alone
+            has_text = isinstance(value, ScalarNode) and (value.style or value.value)
+            end = value.end_mark.index if has_text else key.end_mark.index
             return self.source.span(key.start_mark.index, end)
         if isinstance(value, MappingNode) and value.value:
             pairs = {k.value: (k, v) for k, v in value.value if isinstance(k, ScalarNode)}
@@ -212,7 +283,11 @@ class InputError(Exception):
 
 
 class _Builder:
-    """Converts one composed document to data and its source map."""
+    """Converts one composed document to data and its source map.
+
+    This visits every node of every input: scalars, the most common, are decoded where they are met
+    rather than through `build`. `depth` counts collections; `budget` counts the nodes visited, which
+    aliases can make far more than the text has."""
 
     def __init__(self, text_length: int) -> None:
         self.entries: dict[Path, Entry] = {}
@@ -220,44 +295,59 @@ class _Builder:
         self.budget = max(MIN_NODE_BUDGET, 20 * text_length)
 
     def build(self, node: Node, path: Path, depth: int) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise InputError("aliases expand this document beyond a sane size", *_position(node))
-        if depth > MAX_DEPTH:
-            raise InputError(f"nesting is deeper than {MAX_DEPTH} levels (or an alias refers to itself)",
-                             *_position(node))
-        if isinstance(node, ScalarNode):
+        """The data of `node`; records the entries of its descendants (not its own)."""
+        kind = node.__class__
+        if kind is ScalarNode:
             return decode_scalar(node)
-        if isinstance(node, SequenceNode):
+        if kind is MappingNode:
+            return self.build_mapping(node, path, depth)
+        if kind is SequenceNode:
+            self.enter(node, depth)
+            entries = self.entries
             items = []
             for index, item in enumerate(node.value):
-                item_path = (*path, index)
-                self.entries[item_path] = Entry(None, item)
-                items.append(self.build(item, item_path, depth + 1))
+                item_path = path + (index,)
+                entries[item_path] = Entry(None, item)
+                items.append(decode_scalar(item) if item.__class__ is ScalarNode
+                             else self.build(item, item_path, depth + 1))
             return items
-        if isinstance(node, MappingNode):
-            return self.build_mapping(node, path, depth)
-        raise InputError(f"unexpected YAML node {type(node).__name__}", *_position(node))
+        raise InputError(f"unexpected YAML node {kind.__name__}", *_position(node))
+
+    def enter(self, node: Node, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise InputError(_too_deep(), *_position(node))
+        self.budget -= len(node.value) + 1
+        if self.budget < 0:
+            raise InputError("aliases expand this document beyond a sane size", *_position(node))
 
     def build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        self.enter(node, depth)
+        entries = self.entries
         out: dict[str, Any] = {}
-        seen: set[str] = set()
+        seen: set[str] = set()  # the keys written here; a key merged in may be overridden
         for key_node, value_node in node.value:
-            if _is_merge_key(key_node):
-                self.merge(value_node, out, path, depth)
-                continue
-            if not isinstance(key_node, ScalarNode):
+            if key_node.__class__ is not ScalarNode:
                 raise InputError("a mapping key must be a scalar", *_position(key_node))
-            key = key_string(decode_scalar(key_node))
+            if key_node.ctag is PLAIN_TAG:
+                if key_node.value == "<<":
+                    self.merge(key_node, value_node, out, path, depth)
+                    continue
+                key = _plain_key(key_node.value)
+            elif key_node.value == "<<" and str(key_node.ctag) == MERGE_TAG:
+                self.merge(key_node, value_node, out, path, depth)
+                continue
+            else:
+                key = key_string(decode_scalar(key_node))
             if key in seen:
-                self.duplicates.append(DuplicateKey((*path, key), key_node))
+                self.duplicates.append(DuplicateKey(path + (key,), key_node))
             seen.add(key)
-            value_path = (*path, key)
-            self.entries[value_path] = Entry(key_node, value_node)
-            out[key] = self.build(value_node, value_path, depth + 1)
+            value_path = path + (key,)
+            entries[value_path] = Entry(key_node, value_node)
+            out[key] = (decode_scalar(value_node) if value_node.__class__ is ScalarNode
+                        else self.build(value_node, value_path, depth + 1))
         return out
 
-    def merge(self, value: Node, out: dict[str, Any], path: Path, depth: int) -> None:
+    def merge(self, key: Node, value: Node, out: dict[str, Any], path: Path, depth: int) -> None:
         # go-yaml v2 merges in place: the merged keys overwrite earlier ones; for a sequence of
         # maps it walks the list backwards so that the first map wins.
         if isinstance(value, MappingNode):
@@ -266,12 +356,7 @@ class _Builder:
             for item in reversed(value.value):
                 out.update(self.build_mapping(item, path, depth + 1))
         else:
-            raise InputError("map merge requires a mapping or a list of mappings", *_position(value))
-
-
-def _is_merge_key(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.value == "<<" and (
-        node.ctag is PLAIN_TAG or str(node.ctag) == "tag:yaml.org,2002:merge")
+            raise InputError("map merge requires a mapping or a list of mappings", *_position(key))
 
 
 def _position(node: Node) -> tuple[int, int]:
@@ -286,9 +371,11 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
     text = source.text
     templates = [(m.start(), m.group(1)) for m in _HELM_SOURCE.finditer(text)] if "# Source: " in text else []
     template_offsets = [offset for offset, _ in templates]
+    if not pure and C_COMPOSER and _may_nest_deeply(text):
+        _check_nesting(text)
     loader = make_loader(text, pure)
     index = 0
-    previous_start = -1
+    previous_end = -1  # a `# Source:` comment before the end of the previous document is not this one's
     try:
         while True:
             try:
@@ -303,20 +390,17 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
                 raise InputError(problem, mark.line + 1, mark.column + 1) from None
             except YAMLError as err:
                 raise InputError(str(err).strip().splitlines()[0]) from None
-            if root is None:
-                index += 1
-                continue
-            start = root.start_mark.index
-            template = None
-            if templates:
-                position = bisect.bisect_right(template_offsets, start) - 1
-                if position >= 0 and template_offsets[position] > previous_start:
-                    template = templates[position][1]
             builder = _Builder(len(text))
             builder.entries[()] = Entry(None, root)
             data = builder.build(root, (), 0)
-            yield Document(source, index, root, data, builder.entries, builder.duplicates, template)
-            previous_start = start
+            if data is not None:  # else an empty document: `---` and comments, or `~`
+                template = None
+                if templates:
+                    position = bisect.bisect_right(template_offsets, root.start_mark.index) - 1
+                    if position >= 0 and template_offsets[position] > previous_end:
+                        template = templates[position][1]
+                yield Document(source, index, root, data, builder.entries, builder.duplicates, template)
+            previous_end = root.end_mark.index
             index += 1
     finally:
         loader.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ruamel.yaml.nodes import ScalarNode
+
 from klint.config import Settings
 from klint.document import Document, InputError, Path, parse_documents
 from klint.fix import Fix
@@ -12,12 +14,22 @@ from klint.k8s import K8sObject, ObjectRef, format_path, objects_of
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 
-# A Go template action that only an unrendered chart has; rendered output may still hold `{{ }}`
-# in strings (alerting rules, dashboards), so `{{` alone is not enough.
-_HELM_ACTION = re.compile(
-    r"\{\{-?\s*(?:\.Values\b|\.Release\b|\.Chart\b|\.Capabilities\b|\.Files\b|\.Template\b"
-    r"|include\s|template\s|define\s|if\s|range\s|with\s|end\s*-?\}\}|toYaml\s|tpl\s)")
+# A Go template action on Helm's own objects and functions. Rendered output keeps `{{ }}` only as
+# data: alert templates (`{{ $labels.pod }}`, `{{ with ... }}`) and, in block scalars, whole templates
+# (Istio's sidecar injection template uses `.Values`), so only a one-line scalar using one marks a
+# chart template that was not rendered.
+_CHART_ACTION = re.compile(
+    r"\{\{[^}]*?(?:\.Values\b|\.Release\b|\.Chart\b|\.Capabilities\b|\.Files\b|\binclude\s|\btpl\s"
+    r"|\btoYaml\s)")
 HELM_HINT = "raw Helm template: lint the rendered output instead (helm template CHART | klint -)"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is suppressed: reports still show it (SARIF `suppressions`), but it does not count."""
+
+    in_source: bool  # True: a comment in the manifest; False: outside it (configuration, baseline)
+    justification: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class Finding:
     container: str | None = None
     fix: Fix | None = None
     template: str | None = None  # Helm's `# Source:` template that produced the object
+    suppressed: Suppression | None = None  # set by the suppression pass; None: the finding counts
 
     @property
     def field_path(self) -> str:
@@ -61,31 +74,44 @@ class FileResult:
     documents: int = 0
     objects: int = 0
     not_kubernetes: int = 0  # documents that are not Kubernetes objects
+    # Each object linted, in order, with the codes of the rules that apply to it (JUnit test cases).
+    checked: list[tuple[ObjectRef, tuple[str, ...]]] = field(default_factory=list)
 
 
-def is_raw_helm_template(text: str) -> bool:
-    return "{{" in text and _HELM_ACTION.search(text) is not None
+def uses_chart_values(document: Document) -> bool:
+    """Whether a plain or quoted scalar holds a Helm action (`image: "{{ .Values.image }}"`)."""
+    for entry in document.entries.values():
+        node = entry.value
+        if isinstance(node, ScalarNode) and node.style not in ("|", ">") and "{{" in node.value \
+                and _CHART_ACTION.search(node.value):
+            return True
+    return False
 
 
 def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
+    """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
+    or whose scalars use chart values."""
     result = FileResult(source.path, source)
-    if is_raw_helm_template(source.text):
-        result.skipped = HELM_HINT
-        return result
+    templated = "{{" in source.text
+    stream: list[K8sObject] = []  # every object first: a rule may look up a related one (K8sObject.related)
     try:
         for document in parse_documents(source):
+            if templated and uses_chart_values(document):
+                return FileResult(source.path, source, skipped=HELM_HINT)
             result.documents += 1
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1
-            for obj in objects:
-                result.objects += 1
-                result.findings.extend(check_object(obj, rules, settings))
+            stream.extend(objects)
     except InputError as err:
-        if "{{" in source.text:
-            result.skipped = HELM_HINT
-        else:
-            result.problems.append(Problem(source.path, err.line, err.column, err.message))
+        if templated:
+            return FileResult(source.path, source, skipped=HELM_HINT)
+        result.problems.append(Problem(source.path, err.line, err.column, err.message))
+    for obj in stream:
+        obj.stream = stream
+        result.objects += 1
+        result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
+        result.findings.extend(check_object(obj, rules, settings))
     result.findings.sort(key=Finding.sort_key)
     return result
 
@@ -108,7 +134,9 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[
                 fix=violation.fix,
                 template=document.template,
             ))
-    return findings
+    reported = {(finding.rule.name, finding.field) for finding in findings}
+    return [finding for finding in findings
+            if not any((name, finding.field) in reported for name in finding.rule.superseded_by)]
 
 
 def read_source(path: str, data: bytes | None = None) -> Source | Problem:

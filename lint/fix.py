@@ -24,5 +24,13 @@ class Edit:
 @dataclass(frozen=True)
 class Fix:
     description: str
-    edits: tuple[Edit, ...]
+    edits: tuple[Edit, ...]  # non-overlapping, in text order; empty for a DISPLAY fix that says why not
     applicability: Applicability
+    # The paths (relative to the object, like Violation.path) whose values the edits change, with
+    # their descendants and any parents they create: `--fix` checks that nothing else changed.
+    paths: tuple[tuple[str | int, ...], ...] = ()
+
+    @property
+    def applicable(self) -> bool:
+        """Something `--fix` can apply (with `--unsafe-fixes` when unsafe)."""
+        return bool(self.edits) and self.applicability is not Applicability.DISPLAY

@@ -3,7 +3,7 @@ the security context each container ends up with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -34,6 +34,11 @@ INHERITED_SECURITY_FIELDS = frozenset({
     "runAsUser", "runAsGroup", "runAsNonRoot", "seLinuxOptions", "seccompProfile", "appArmorProfile",
     "windowsOptions",
 })
+# Objects a container's own value replaces as a whole (the kubelet's seccomp and AppArmor profiles
+# are the container's when it sets one); windowsOptions merges field by field, except that the two
+# GMSA fields come together.
+WHOLE_INHERITED_FIELDS = frozenset({"seLinuxOptions", "seccompProfile", "appArmorProfile"})
+GMSA_FIELDS = frozenset({"gmsaCredentialSpecName", "gmsaCredentialSpec"})
 
 
 def lookup(data: Any, path: Path) -> Any:
@@ -100,6 +105,9 @@ class K8sObject:
             document=document.index,
             item=root[1] if root and isinstance(root[1], int) else None,
         )
+        # Every object of the same input (file or stream), in order; the engine sets it before any
+        # rule runs, so that a rule can look up a related object (a pod's ServiceAccount).
+        self.stream: Sequence[K8sObject] = (self,)
 
     @property
     def kind(self) -> str:
@@ -118,6 +126,17 @@ class K8sObject:
     def nearest(self, path: Path) -> Path:
         """The longest present prefix of `path`, relative to this object."""
         return self.document.nearest((*self.root, *path))[len(self.root):]
+
+    def related(self, kind: str, name: str, namespaced: bool = True) -> K8sObject | None:
+        """The object of `kind` and `name` in the same input that this object can refer to: for a
+        namespaced kind, one in the same namespace (an object without `metadata.namespace` lands
+        where it is applied, so it may share any)."""
+        for other in self.stream:
+            if other.kind == kind and other.ref.name == name and (
+                    not namespaced or None in (self.ref.namespace, other.ref.namespace)
+                    or self.ref.namespace == other.ref.namespace):
+                return other
+        return None
 
     @cached_property
     def pod(self) -> PodSpec | None:
@@ -200,6 +219,14 @@ class PodSpec:
         """A pod-level field (e.g. `field("hostNetwork")`) with its path."""
         return Setting(lookup(self.data, names), (*self.path, *names))
 
+    def own_settings(self, *names: str) -> list[tuple[str, Container | None, Setting]]:
+        """A securityContext field everywhere it is written: the pod's, then each container's own
+        (Pod Security Admission judges each place that sets a value, not what a container inherits).
+        Each comes with who sets it, as messages name it (`pod`, `container "app"`)."""
+        pod = Setting(lookup(self.security_context, names), (*self.security_context_path, *names))
+        return [("pod", None, pod),
+                *((f'container "{c.name}"', c, c.own(*names)) for c in self.containers)]
+
     @cached_property
     def containers(self) -> list[Container]:
         """containers, initContainers and ephemeralContainers, in that order."""
@@ -242,8 +269,12 @@ class Container:
         own = self.own(*names)
         if own.is_set or names[0] not in INHERITED_SECURITY_FIELDS:
             return own
-        if names[0] == "seLinuxOptions" and self.security_context.get("seLinuxOptions") is not None:
-            return own  # seLinuxOptions is inherited as a whole, not field by field
+        own_object = self.security_context.get(names[0])
+        if own_object is not None and names[0] in WHOLE_INHERITED_FIELDS:
+            return own  # the container's object replaces the pod's, even the fields it leaves unset
+        if names[1:2] and names[1] in GMSA_FIELDS and any(
+                as_dict(own_object).get(name) is not None for name in GMSA_FIELDS):
+            return own  # the GMSA fields come from the container together
         inherited = Setting(lookup(self.pod.security_context, names),
                             (*self.pod.security_context_path, *names))
         return inherited if inherited.is_set else own

@@ -14,8 +14,8 @@ from klint.fix import Fix
 from klint.k8s import Container, K8sObject
 from klint.source import Span
 
-
 LATEST_PSS_VERSION = (1, 37)
+FIRST_PSS_VERSION = (1, 0)
 DEFAULT_SECURITY_SEVERITY = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0}
 
 
@@ -45,6 +45,43 @@ class Level(enum.Enum):
     RESTRICTED = "restricted"
 
 
+class Profile(enum.Enum):
+    """The rule sets `--profile` chooses from; each includes the one before it."""
+
+    BASELINE = "baseline"  # Pod Security Standards baseline, and the input rules
+    RESTRICTED = "restricted"  # baseline, and Pod Security Standards restricted
+    ALL = "all"  # restricted, and every rule beyond the standard (the default)
+
+    @classmethod
+    def parse(cls, text: str) -> Profile:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(p.value for p in cls)
+            raise ValueError(f"unknown profile {text!r} (choose from {choices})") from None
+
+    def includes(self, other: Profile) -> bool:
+        order = list(Profile)
+        return order.index(other) <= order.index(self)
+
+
+def parse_pss_version(text: str) -> tuple[int, int]:
+    """`v1.N` (N from 0 to the latest minor klint knows) or `latest`, as the Pod Security
+    Admission `pod-security.kubernetes.io/<mode>-version` label spells versions."""
+    text = text.strip()
+    if text == "latest":
+        return LATEST_PSS_VERSION
+    match = re.fullmatch(r"v1\.(0|[1-9][0-9]*)", text)
+    if match is None or int(match.group(1)) > LATEST_PSS_VERSION[1]:
+        raise ValueError(f"unknown Pod Security Standards version {text!r} "
+                         f"(choose from v1.0 to {format_pss_version(LATEST_PSS_VERSION)}, or latest)")
+    return (1, int(match.group(1)))
+
+
+def format_pss_version(version: tuple[int, int]) -> str:
+    return f"v{version[0]}.{version[1]}"
+
+
 @dataclass(frozen=True)
 class Violation:
     """What a rule reports: the path it is about (relative to the object), a message, and maybe a fix."""
@@ -69,8 +106,20 @@ class Rule:
     severity: ClassVar[Severity]
     # SARIF `security-severity` (0.1-10.0); None means the default of the rule's severity.
     security_severity: ClassVar[float | None] = None
+    # SARIF/GitHub `precision`: how often a finding is a true positive ("very-high", "high", "medium",
+    # "low"). A check of a manifest field is exact; a heuristic (say, an image name) is not.
+    precision: ClassVar[str] = "very-high"
     pss: ClassVar[Level | None] = None
     psa_check: ClassVar[str | None] = None  # the upstream Pod Security Admission check ID
+    # The Pod Security Standards version whose standard first has this control; with an earlier
+    # `--pss-version` the rule does not run (the control did not exist yet).
+    min_pss_version: ClassVar[tuple[int, int]] = FIRST_PSS_VERSION
+    # Rules about the input itself (how the API server reads it) run in every profile.
+    checks_input: ClassVar[bool] = False
+    # Names of rules whose finding at the same field says all this rule's would, and more (a
+    # dangerous capability also fails the baseline allow-list): when both report one field, the
+    # engine keeps only theirs. This rule still reports alone when those rules do not run.
+    superseded_by: ClassVar[tuple[str, ...]] = ()
     references: ClassVar[tuple[str, ...]] = ()
     # The same check in other tools, for docs and conformance: tool -> check IDs, where tool is one of
     # "kube-linter", "polaris", "checkov", "trivy" (KSV IDs), "kubescape", "falco".
@@ -95,6 +144,13 @@ class Rule:
         self.pss_version = pss_version  # the Pod Security Standards version to evaluate as (`--pss-version`)
 
     @classmethod
+    def profile(cls) -> Profile:
+        """The smallest `--profile` that runs this rule."""
+        if cls.pss is Level.BASELINE or cls.checks_input:
+            return Profile.BASELINE
+        return Profile.RESTRICTED if cls.pss is Level.RESTRICTED else Profile.ALL
+
+    @classmethod
     def documentation(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
 
@@ -112,9 +168,17 @@ class Rule:
     def check(self, obj: K8sObject) -> Iterator[Violation]:
         raise NotImplementedError
 
+    def applies_to(self, obj: K8sObject) -> bool:
+        """Whether the rule has something to check in `obj` (a JUnit report shows a passed check only
+        then). Pod Security Standards controls are all about pod specs."""
+        return self.pss is None or obj.pod is not None
+
 
 class ContainerRule(Rule):
     """A rule that looks at each container of a pod spec (all three container lists)."""
+
+    def applies_to(self, obj: K8sObject) -> bool:
+        return obj.pod is not None
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
         if obj.pod is None:

@@ -1,5 +1,16 @@
 """The rule catalogue: one module per topic. Importing this package registers every rule."""
 
-from klint.rules import host, input, privileges
+from klint.rules import (
+    capabilities,
+    confinement,
+    host,
+    identity,
+    input,
+    objects,
+    privileges,
+    serviceaccounts,
+    volumes,
+)
 
-__all__ = ["host", "input", "privileges"]
+__all__ = ["capabilities", "confinement", "host", "identity", "input", "objects", "privileges",
+           "serviceaccounts", "volumes"]

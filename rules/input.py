@@ -56,6 +56,7 @@ class DuplicateKey(Rule):
     code = "KL001"
     name = "duplicate-key"
     severity = Severity.HIGH
+    checks_input = True
     references = ("https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:

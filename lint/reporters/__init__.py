@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from klint.engine import Finding, FileResult, Problem
+from klint.engine import FileResult, Finding, Problem
+from klint.fix import Applicability
 from klint.rule import Rule, Severity
+
+if TYPE_CHECKING:
+    from klint.fixer import FixSummary
 
 
 @dataclass
 class Report:
     results: list[FileResult]
     rules: list[Rule]  # the enabled rules
+    severities: dict[str, Severity] = field(default_factory=dict)  # rule code -> configured severity
+    fixes: FixSummary | None = None  # what --fix / --diff did; None in a plain lint run
+
+    def severity_of(self, rule: Rule) -> Severity:
+        return self.severities.get(rule.code, rule.severity)
+
+    def fixable(self, applicability: Applicability) -> int:
+        """Findings (not suppressed) with a fix of that applicability that `--fix` can apply."""
+        return sum(1 for f in self.findings if f.suppressed is None and f.fix is not None
+                   and f.fix.applicable and f.fix.applicability is applicability)
 
     @property
     def findings(self) -> list[Finding]:
         return [finding for result in self.results for finding in result.findings]
+
+    @property
+    def all_rules(self) -> list[Rule]:
+        """The enabled rules, then any other rule a finding came from (none in a normal run)."""
+        codes = {rule.code for rule in self.rules}
+        extra = {f.rule.code: f.rule for f in self.findings if f.rule.code not in codes}
+        return [*self.rules, *extra.values()]
 
     @property
     def problems(self) -> list[Problem]:
@@ -42,7 +66,33 @@ def renderer(name: str) -> Renderer:
     """The render function of a format; imported on demand to keep start-up fast."""
     from importlib import import_module
 
-    return import_module(f"klint.reporters.{FORMATS[name]}").render  # type: ignore[no-any-return]
+    render: Renderer = import_module(f"klint.reporters.{FORMATS[name]}").render
+    return render
 
 
-FORMATS = {"text": "text", "json": "json_format"}
+FORMATS = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit"}
+
+# SARIF result levels; GitHub annotations and JUnit use the same three tiers.
+LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+          Severity.LOW: "note"}
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The directory report paths are made relative to, for GitHub: the nearest one from `start` (the
+    current directory) upward that holds `.git` (a directory, or a file in worktrees and submodules),
+    else `start` itself. Found without running git."""
+    start = Path.cwd() if start is None else start
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def repository_path(path: str, root: Path) -> str | None:
+    """A reported path (relative to the current directory, or absolute) relative to `root`, with `/`
+    separators; None when the file is outside `root`."""
+    absolute = Path(os.path.abspath(path))
+    for candidate, base in ((absolute, root), (absolute.resolve(), root.resolve())):
+        if candidate.is_relative_to(base):
+            return candidate.relative_to(base).as_posix()
+    return None

@@ -7,6 +7,7 @@ from typing import Any
 
 from klint import __version__
 from klint.engine import Finding
+from klint.fix import Applicability
 from klint.reporters import Report
 from klint.source import Span
 
@@ -33,11 +34,28 @@ def finding_json(finding: Finding) -> dict[str, Any]:
                    "name": obj.name, "document": obj.document, "item": obj.item},
         "field": finding.field_path,
         "container": finding.container,
+        "fixable": fix is not None and fix.applicable,
         "fix": None if fix is None else {
             "applicability": fix.applicability.value,
             "description": fix.description,
             "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in fix.edits],
         },
+    }
+
+
+def fixes_json(report: Report) -> dict[str, Any] | None:
+    """What --fix / --diff did (null in a plain lint run)."""
+    fixes = report.fixes
+    if fixes is None:
+        return None
+    return {
+        "mode": "diff" if fixes.diff else "fix",
+        "unsafeFixes": fixes.unsafe,
+        "fixed": fixes.fixed,
+        "filesChanged": fixes.files_changed,
+        "unsafeAvailable": fixes.unsafe_available,
+        "leftOut": list(fixes.left_out),
+        "failures": [{"path": path, "reason": why} for path, why in fixes.failures],
     }
 
 
@@ -58,6 +76,9 @@ def render(report: Report, color: bool) -> str:
             "bySeverity": report.by_severity(),
             "errors": len(report.problems),
             "skipped": len(report.skipped),
+            "fixable": {"safe": report.fixable(Applicability.SAFE),
+                        "unsafe": report.fixable(Applicability.UNSAFE)},
+            "fixes": fixes_json(report),
         },
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -5,10 +5,21 @@ from __future__ import annotations
 import click
 
 from klint.engine import Finding
+from klint.fix import Applicability
 from klint.reporters import Report
 from klint.rule import Severity
 
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
+
+
+def describe_object(finding: Finding) -> str:
+    """The object a finding is about: `Deployment prod/web container app, from chart/templates/web.yaml`."""
+    where = f"{finding.obj}"
+    if finding.container:
+        where += f" container {finding.container}"
+    if finding.template:
+        where += f", from {finding.template}"
+    return where
 
 
 def format_finding(finding: Finding, color: bool) -> str:
@@ -16,15 +27,43 @@ def format_finding(finding: Finding, color: bool) -> str:
     severity = finding.severity.name
     if color:
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
-    where = f"{finding.obj}"
-    if finding.container:
-        where += f" container {finding.container}"
-    if finding.template:
-        where += f", from {finding.template}"
+    where = describe_object(finding)
     location = f"{finding.path}:{span.start_line}:{span.start_column}"
     if color:
         location = click.style(location, bold=True)
-    return f"{location}: {severity} {finding.rule.code} {finding.rule.name}: {finding.message} [{where}]"
+    return (f"{location}: {severity} {finding.rule.code} {finding.rule.name}: {finding.message} [{where}]"
+            f"{fix_marker(finding)}")
+
+
+def fix_marker(finding: Finding) -> str:
+    """` [*]`: `--fix` fixes it; ` [unsafe fix]`: `--fix --unsafe-fixes` does."""
+    fix = finding.fix
+    if fix is None or not fix.applicable:
+        return ""
+    return " [*]" if fix.applicability is Applicability.SAFE else " [unsafe fix]"
+
+
+def fix_summary(report: Report) -> list[str]:
+    """After `--fix`/`--diff`: what was fixed, what was not and why, what `--unsafe-fixes` would add.
+    After a plain run: how many findings the fixes would solve."""
+    fixes = report.fixes
+    if fixes is None:
+        safe, unsafe = report.fixable(Applicability.SAFE), report.fixable(Applicability.UNSAFE)
+        if not safe and not unsafe:
+            return []
+        if not safe:
+            return [f"[unsafe fix] {unsafe} fixable with `klint --fix --unsafe-fixes`."]
+        more = f" ({unsafe} more with `--unsafe-fixes`)" if unsafe else ""
+        return [f"[*] {safe} fixable with `klint --fix`{more}."]
+    lines = [f"{path}: not fixed, the file is left as it was: {why}" for path, why in fixes.failures]
+    lines.extend(f"fix left out: {note}" for note in fixes.left_out)
+    remaining = sum(1 for finding in report.findings if finding.suppressed is None)
+    text = (f"{'Would fix' if fixes.diff else 'Fixed'} {_plural(fixes.fixed, 'finding')} "
+            f"({_plural(fixes.files_changed, 'file')} {'would change' if fixes.diff else 'changed'}); "
+            f"{remaining} remain")
+    if fixes.unsafe_available:
+        text += f", {fixes.unsafe_available} of them fixable with `--unsafe-fixes`"
+    return [*lines, text + "."]
 
 
 def render(report: Report, color: bool) -> str:
@@ -41,6 +80,7 @@ def render(report: Report, color: bool) -> str:
     if lines:
         lines.append("")
     lines.append(summary(report))
+    lines.extend(fix_summary(report))
     return "\n".join(lines) + "\n"
 
 

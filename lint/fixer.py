@@ -1,0 +1,394 @@
+"""`--fix` and `--diff`: apply the findings' fixes to a file's text, re-lint and repeat until nothing
+changes, verify the result, and only then write it (atomically) or show it.
+
+Each pass applies every applicable fix whose edits do not touch another chosen fix's edits (the
+others wait for the next pass, when they are rebuilt on the new text). A pass is checked before it
+is kept: the text still parses into the same objects, the decoded data changed only at the fixes'
+paths (and the parents they create), and the fixed findings are gone. When the pass as a whole
+fails that check, its fixes are tried one at a time and those that fail are left out (and
+reported). At the end the result is verified again against the original text; if that fails, or
+the fixes do not settle within MAX_PASSES passes, the file is left as it was and the failure is
+reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from klint.config import Settings
+from klint.document import InputError, Path, parse_documents
+from klint.edits import same_value
+from klint.engine import FileResult, Finding, Problem, lint_source, read_source
+from klint.fix import Applicability, Edit, Fix
+from klint.k8s import ObjectRef, format_path, lookup, objects_of
+from klint.rule import Rule
+from klint.source import Source
+
+MAX_PASSES = 10
+
+# What identifies a finding from one pass to the next: its span moves as the text changes, and a
+# list index moves when an item before it is removed, so list items are named by their `name`
+# (and `mountPath`) where they have one.
+FindingKey = tuple[str, ObjectRef, tuple[Any, ...], str | None]
+
+
+def applicabilities(unsafe: bool) -> frozenset[Applicability]:
+    return frozenset({Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE})
+
+
+@dataclass
+class FixOutcome:
+    path: str
+    source: Source | None  # the text as read (None when it could not be read)
+    text: str  # the fixed text (without BOM); the original when nothing was, or could be, applied
+    result: FileResult  # the findings that remain, located in `text`
+    fixed: list[Finding] = field(default_factory=list)  # findings whose fixes were applied
+    left_out: list[str] = field(default_factory=list)  # fixes that failed their check, and why
+    error: str | None = None  # why the file was left untouched although fixes were available
+
+    @property
+    def changed(self) -> bool:
+        return self.source is not None and self.text != self.source.text
+
+    def output(self) -> bytes:
+        """The bytes to store: the fixed text, with the original's BOM."""
+        assert self.source is not None
+        return self.source.original_text(self.text).encode("utf-8")
+
+
+@dataclass
+class _State:
+    """One version of the text with what is known about it."""
+
+    text: str
+    result: FileResult
+    documents: list[Any]  # the decoded data of each document
+    objects: list[ObjectRef]
+
+    def key(self, finding: Finding) -> FindingKey:
+        obj = finding.obj
+        data = self.documents[obj.document] if obj.document < len(self.documents) else None
+        if obj.item is not None:
+            data = lookup(data, ("items", obj.item))
+        steps: list[Any] = []
+        for step in finding.field:
+            if isinstance(step, int) and isinstance(data, list) and step < len(data):
+                data = data[step]
+                name = data.get("name") if isinstance(data, dict) else None
+                steps.append(("name", name, str(data.get("mountPath"))) if isinstance(name, str) else step)
+            else:
+                steps.append(step)
+                data = data.get(step) if isinstance(data, dict) else None
+        return (finding.rule.code, obj, tuple(steps), finding.container)
+
+
+@dataclass
+class _Group:
+    """One fix to apply, the findings it fixes, and their keys in the text it applies to."""
+
+    fix: Fix
+    findings: list[Finding]
+    keys: list[FindingKey]
+
+
+class _Fixer:
+    def __init__(self, source: Source, rules: list[Rule], settings: Settings, unsafe: bool) -> None:
+        self.source = source
+        self.rules = rules
+        self.settings = settings
+        self.allowed = applicabilities(unsafe)
+        self.rejected: set[FindingKey] = set()
+        self.left_out: list[str] = []
+
+    def state(self, text: str) -> _State | str:
+        """The text linted and decoded, or why it is unusable."""
+        source = Source(self.source.path, text, self.source.has_bom)
+        result = lint_source(source, self.rules, self.settings)
+        if result.problems:
+            problem = result.problems[0]
+            return f"the fixed text does not parse ({problem.message} at {problem.line}:{problem.column})"
+        if result.skipped:
+            return f"the fixed text is skipped ({result.skipped})"
+        try:
+            documents = list(parse_documents(source))
+        except InputError as err:  # pragma: no cover - lint_source reports the same error first
+            return f"the fixed text does not parse ({err.message})"
+        objects = [obj.ref for document in documents for obj in objects_of(document)]
+        return _State(text, result, [document.data for document in documents], objects)
+
+    def choose(self, state: _State) -> list[_Group]:
+        """The fixes to apply in one pass: applicable, not rejected before, not touching each other.
+        Findings that share an identical fix (two rules asking for the same edit) share it."""
+        chosen: list[_Group] = []
+        taken: list[Edit] = []
+        for finding in state.result.findings:
+            fix = finding.fix
+            if fix is None or not fix.applicable or fix.applicability not in self.allowed \
+                    or finding.suppressed is not None:
+                continue
+            key = state.key(finding)
+            if key in self.rejected:
+                continue
+            twin = next((group for group in chosen if group.fix.edits == fix.edits), None)
+            if twin is not None:
+                twin.findings.append(finding)
+                twin.keys.append(key)
+            elif not any(_touch(edit, other) for edit in fix.edits for other in taken):
+                chosen.append(_Group(fix, [finding], [key]))
+                taken.extend(fix.edits)
+        return chosen
+
+    def check(self, before: _State, groups: list[_Group]) -> _State | str:
+        """The state after applying the groups' fixes to `before`, or why that is not acceptable."""
+        after = self.state(apply_edits(before.text, [edit for group in groups for edit in group.fix.edits]))
+        if isinstance(after, str):
+            return after
+        problem = compare(before, after, groups)
+        return after if problem is None else problem
+
+    def run(self) -> FixOutcome:
+        source = self.source
+        first = self.state(source.text)
+        if isinstance(first, str):  # unreadable input: lint reports it
+            result = lint_source(source, self.rules, self.settings)
+            return FixOutcome(source.path, source, source.text, result)
+        current = first
+        applied: list[_Group] = []
+        seen = {source.text}
+        for _ in range(MAX_PASSES):
+            chosen = self.choose(current)
+            if not chosen:
+                break
+            following = self.apply_pass(current, chosen)
+            if following is None:
+                continue  # every fix of the pass was left out; try what remains
+            state, kept = following
+            if state.text in seen:
+                return self.failed(first, "the fixes do not settle: they undo each other")
+            seen.add(state.text)
+            applied.extend(kept)
+            current = state
+        else:
+            if self.choose(current):
+                return self.failed(first, f"the fixes do not settle within {MAX_PASSES} passes")
+        if applied:
+            problem = compare(first, current, applied)
+            if problem is not None:
+                return self.failed(first, f"verification failed: {problem}")
+        fixed = [finding for group in applied for finding in group.findings]
+        return FixOutcome(source.path, source, current.text, current.result, fixed, self.left_out)
+
+    def apply_pass(self, current: _State, chosen: list[_Group]) -> tuple[_State, list[_Group]] | None:
+        """Apply a pass's fixes together; when that fails its check, try each alone, leave out those
+        that fail, and apply the others together (or, should they fail together, the first)."""
+        state = self.check(current, chosen)
+        if not isinstance(state, str):
+            return state, chosen
+        if len(chosen) == 1:
+            self.reject(chosen[0], state)
+            return None
+        accepted: list[tuple[_Group, _State]] = []
+        for group in chosen:
+            alone = self.check(current, [group])
+            if isinstance(alone, str):
+                self.reject(group, alone)
+            else:
+                accepted.append((group, alone))
+        if not accepted:
+            return None
+        groups = [group for group, _ in accepted]
+        together = self.check(current, groups) if len(groups) > 1 else accepted[0][1]
+        if isinstance(together, str):
+            return accepted[0][1], groups[:1]  # the others are tried again in the next pass
+        return together, groups
+
+    def reject(self, group: _Group, reason: str) -> None:
+        self.rejected.update(group.keys)
+        first = group.findings[0]
+        self.left_out.append(f"{first.rule.code} {first.rule.name} at {first.field_path or 'the object'} "
+                             f"({first.obj}): {group.fix.description}: {reason}")
+
+    def failed(self, first: _State, reason: str) -> FixOutcome:
+        return FixOutcome(self.source.path, self.source, self.source.text, first.result, [], self.left_out,
+                          reason)
+
+
+def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
+    """Why `after` is not an acceptable result of applying the groups' fixes to `before` (None: it
+    is). For the final check, `before` is the original and the groups come from every pass."""
+    if after.objects != before.objects:
+        return "the objects changed (kinds, names or order)"
+    if len(after.documents) != len(before.documents):
+        return "the number of documents changed"
+    allowed: dict[int, list[Path]] = {}
+    for group in groups:
+        for finding in group.findings:
+            root: Path = ("items", finding.obj.item) if finding.obj.item is not None else ()
+            paths = group.fix.paths or (finding.field,)
+            allowed.setdefault(finding.obj.document, []).extend((*root, *path) for path in paths)
+    for index, (old, new) in enumerate(zip(before.documents, after.documents, strict=True)):
+        for path in differences(old, new):
+            if not _covered(path, allowed.get(index, []), old):
+                return f"document {index + 1} changed at {_show(path)}, which no fix is about"
+    remaining = {after.key(finding) for finding in after.result.findings}
+    for group in groups:
+        for finding, key in zip(group.findings, group.keys, strict=True):
+            if key in remaining:
+                return f"the {finding.rule.name} finding at {finding.field_path} is still there"
+    return None
+
+
+def differences(old: Any, new: Any, path: Path = ()) -> Iterator[Path]:
+    """The paths where two decoded documents differ (a list that changed length differs as a whole)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old.keys() | new.keys():
+            if key not in old or key not in new:
+                yield (*path, key)
+            else:
+                yield from differences(old[key], new[key], (*path, key))
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            yield from differences(a, b, (*path, index))
+    elif not same_value(old, new):
+        yield path
+
+
+def _covered(path: Path, allowed: list[Path], old: Any) -> bool:
+    """A difference at or under a fixed path, or a parent that was missing or null and now holds it."""
+    for fixed in allowed:
+        if path[:len(fixed)] == fixed:
+            return True
+        if fixed[:len(path)] == path and lookup(old, path) is None:
+            return True
+    return False
+
+
+def _show(path: Path) -> str:
+    return format_path(path) or "its root"
+
+
+def _touch(a: Edit, b: Edit) -> bool:
+    """Edits that overlap or meet: applying both in one pass would make their order matter."""
+    return a.start <= b.end and b.start <= a.end
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Splice non-overlapping edits into the text (offsets are into the text as given)."""
+    out = []
+    position = len(text)
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        if edit.end > position:
+            raise ValueError("overlapping edits")
+        out.append(text[edit.end:position])
+        out.append(edit.text)
+        position = edit.start
+    out.append(text[:position])
+    return "".join(reversed(out))
+
+
+def fix_source(source: Source, rules: list[Rule], settings: Settings, unsafe: bool = False) -> FixOutcome:
+    """Fix one decoded input (never writes anything)."""
+    try:
+        return _Fixer(source, rules, settings, unsafe).run()
+    except RecursionError:
+        message = "input nests too deeply to lint"
+    except Exception as err:  # a bug in klint must not stop the other files from being fixed
+        message = f"internal error while fixing, please report it: {err!r}"
+    result = FileResult(source.path, source, problems=[Problem(source.path, 1, 1, message)])
+    return FixOutcome(source.path, source, source.text, result)
+
+
+def fix_file(path: str, rules: list[Rule], settings: Settings, unsafe: bool = False,
+             data: bytes | None = None) -> FixOutcome:
+    """Fix a file (or given bytes, e.g. standard input) in memory; `write_atomic` stores the result."""
+    source = read_source(path, data)
+    if isinstance(source, Problem):
+        return FixOutcome(path, None, "", FileResult(path, problems=[source]))
+    return fix_source(source, rules, settings, unsafe)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace the file's content in one step: a temporary file in the same directory, renamed over
+    it, with the file's permission bits. A symbolic link stays a link to the rewritten file."""
+    target = os.path.realpath(path)
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    handle, temporary = tempfile.mkstemp(prefix=".klint-", suffix=".tmp", dir=os.path.dirname(target))
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff (`a/PATH`, `b/PATH`), marking a last line without a line break as git does."""
+    name = os.path.normpath(path).replace(os.sep, "/").lstrip("/")
+    lines = difflib.unified_diff(_LINES.findall(before), _LINES.findall(after), f"a/{name}", f"b/{name}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+@dataclass(frozen=True)
+class FixSummary:
+    """What `--fix` / `--diff` did, for the reporters."""
+
+    diff: bool  # --diff: nothing was written
+    unsafe: bool  # --unsafe-fixes
+    fixed: int  # findings fixed (or that would be, with --diff)
+    files_changed: int
+    unsafe_available: int  # remaining findings that --unsafe-fixes would fix
+    left_out: tuple[str, ...]  # "path: why" for fixes that failed their check
+    failures: tuple[tuple[str, str], ...]  # (path, why) for files left untouched
+
+    @classmethod
+    def of(cls, outcomes: list[FixOutcome], diff: bool, unsafe: bool) -> FixSummary:
+        unsafe_left = sum(1 for outcome in outcomes for finding in outcome.result.findings
+                          if not unsafe and finding.fix is not None and finding.fix.applicable
+                          and finding.fix.applicability is Applicability.UNSAFE)
+        return cls(
+            diff=diff,
+            unsafe=unsafe,
+            fixed=sum(len(outcome.fixed) for outcome in outcomes),
+            files_changed=sum(1 for outcome in outcomes if outcome.changed),
+            unsafe_available=unsafe_left,
+            left_out=tuple(f"{o.path}: {why}" for o in outcomes for why in o.left_out),
+            failures=tuple((o.path, o.error) for o in outcomes if o.error),
+        )
+
+
+def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO) -> None:
+    """Where a fixed text goes: with --diff, a diff on `out`; from standard input, the whole fixed
+    stream on `out`; otherwise the file, rewritten in place when it changed. A file that cannot be
+    written is reported as a problem and counts as unchanged."""
+    if outcome.source is None:
+        return
+    if diff:
+        if outcome.changed:
+            out.write(unified_diff(outcome.path, outcome.source.text, outcome.text).encode("utf-8"))
+    elif stdin:
+        out.write(outcome.output())
+    elif outcome.changed:
+        try:
+            write_atomic(outcome.path, outcome.output())
+        except OSError as err:
+            outcome.result.problems.append(
+                Problem(outcome.path, 1, 1, f"cannot write the fixed file: {err.strerror or err}"))
+            outcome.fixed = []
+            outcome.text = outcome.source.text

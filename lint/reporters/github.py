@@ -1,0 +1,57 @@
+"""GitHub Actions workflow commands (`--format github`): each finding becomes an annotation on its
+file and lines in the pull request and the run summary.
+
+    ::error file=deploy/web.yaml,line=12,col=11,endLine=12,endColumn=27,title=KL101 privileged-container::…
+
+Paths are relative to the repository root (see `repository_root`), as GitHub wants them. Critical
+and high findings are errors, medium ones warnings, low ones notices. Suppressed findings are left out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from klint.reporters import LEVELS, Report, repository_path, repository_root
+from klint.reporters.text import describe_object
+
+COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def escape_data(text: str) -> str:
+    """The message after `::`: GitHub decodes %25, %0D and %0A."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A `key=value` property: as data, and `:` and `,` too (they end a value)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **properties: str | int | None) -> str:
+    fields = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items()
+                      if value is not None)
+    return f"::{name} {fields}::{escape_data(message)}" if fields else f"::{name}::{escape_data(message)}"
+
+
+def render(report: Report, color: bool) -> str:
+    root = repository_root()
+    lines = []
+    for result in report.results:
+        path = _path(result.path, root)
+        lines += [command("error", problem.message, file=path, line=problem.line, col=problem.column,
+                          title="klint: input error") for problem in result.problems]
+        if result.skipped:
+            lines.append(command("notice", result.skipped, file=path, title="klint: skipped"))
+        for finding in result.findings:
+            if finding.suppressed:
+                continue
+            span = finding.span
+            lines.append(command(
+                COMMANDS[LEVELS[finding.severity]], f"{finding.message} [{describe_object(finding)}]",
+                file=path, line=span.start_line, col=span.start_column, endLine=span.end_line,
+                endColumn=span.end_column, title=f"{finding.rule.code} {finding.rule.name}"))
+    return "".join(line + "\n" for line in lines)
+
+
+def _path(path: str, root: Path) -> str:
+    return repository_path(path, root) or path

@@ -1,0 +1,39 @@
+"""What several rule modules share: reference links and how messages name fields."""
+
+from __future__ import annotations
+
+from klint.document import Path
+from klint.k8s import Container, PodSpec, format_path
+
+PSS_DOC = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
+SECURITY_CONTEXT_DOC = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
+RBAC_GOOD_PRACTICES = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/"
+FALCO_K8S_AUDIT_RULES = ("https://github.com/falcosecurity/plugins/blob/main/plugins/k8saudit/rules/"
+                         "k8s_audit_rules.yaml")
+
+
+def container_field(container: Container, path: Path) -> str:
+    """A container's field as messages name it: `securityContext.capabilities.add[0]`."""
+    return format_path(path[len(container.path):])
+
+
+def pod_field(pod: PodSpec, path: Path) -> str:
+    """A pod spec's field as messages name it: `securityContext.runAsUser`, `volumes[0].hostPath`."""
+    return format_path(path[len(pod.path):])
+
+
+def in_user_namespace(pod: PodSpec, pss_version: tuple[int, int]) -> bool:
+    """Whether Pod Security Admission relaxes its user checks for the pod: `hostUsers: false` puts
+    it in a user namespace, where UID and GID 0 map to an unprivileged user of the node. Upstream
+    applies this from policy version v1.35 (relaxPolicyForUserNamespacePod); before, the relaxation
+    sat behind the alpha UserNamespacesPodSecurityStandards feature gate, off by default."""
+    return pss_version >= (1, 35) and pod.field("hostUsers").value is False
+
+
+def yaml_scalar(value: object) -> str:
+    """A decoded scalar as a message shows it: YAML's spelling of booleans and null, strings quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return f'"{value}"' if isinstance(value, str) else str(value)

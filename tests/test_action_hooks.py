@@ -1,0 +1,102 @@
+"""The GitHub Action (action.yml) and the pre-commit hooks (.pre-commit-hooks.yaml): their structure
+always, and the SchemaStore schemas in ../shared when present."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from klint.reporters import FORMATS
+
+PROJECT = Path(__file__).resolve().parents[1]
+SCHEMAS = PROJECT.parent / "shared" / "schemas"
+
+
+def load(name: str) -> Any:
+    return YAML(typ="safe", pure=True).load((PROJECT / name).read_text(encoding="utf-8"))
+
+
+def schema_errors(document: Any, schema_name: str) -> list[str]:
+    import jsonschema
+
+    path = SCHEMAS / schema_name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{list(error.path)}: {error.message}" for error in validator.iter_errors(document)]
+
+
+# --- action.yml -------------------------------------------------------------------------------------
+
+
+def test_action_validates_against_the_schema() -> None:
+    assert schema_errors(load("action.yml"), "github-action.json") == []
+
+
+def test_the_action_schema_check_can_fail() -> None:
+    broken = {**load("action.yml"), "runs": {"using": "composite"}}  # no steps
+    assert schema_errors(broken, "github-action.json")
+
+
+def test_action_is_a_composite_that_installs_klint_from_its_own_path() -> None:
+    action = load("action.yml")
+    assert action["name"] and action["description"]
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    for step in steps:
+        assert ("uses" in step) != ("run" in step), step
+        if "run" in step:
+            assert step["shell"] == "bash"
+    scripts = "\n".join(step.get("run", "") for step in steps)
+    assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in scripts
+    assert '--output "sarif:$KLINT_SARIF_FILE"' in scripts
+    assert '--output "github:$annotations"' in scripts
+
+
+def test_action_inputs_reach_scripts_only_through_the_environment() -> None:
+    """`${{ inputs.x }}` pasted into a script would let an input inject shell code."""
+    action = load("action.yml")
+    declared = set(action["inputs"])
+    assert {"paths", "args", "format", "sarif-file", "annotations"} <= declared
+    assert all(name in action["inputs"]["format"]["description"] for name in FORMATS)
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), step["name"]
+        used = re.findall(r"inputs\.([\w-]+)", json.dumps(step))
+        assert set(used) <= declared
+    for name, output in action["outputs"].items():
+        assert re.fullmatch(r"\$\{\{ steps\.klint\.outputs\.[\w-]+ \}\}", output["value"]), name
+    for spec in action["inputs"].values():
+        assert isinstance(spec.get("default", ""), str)  # GitHub passes strings
+
+
+# --- .pre-commit-hooks.yaml -------------------------------------------------------------------------
+
+
+def test_hooks_validate_against_the_schema() -> None:
+    assert schema_errors(load(".pre-commit-hooks.yaml"), "pre-commit-hooks.json") == []
+
+
+def test_the_hooks_schema_check_can_fail() -> None:
+    hooks = load(".pre-commit-hooks.yaml")
+    assert schema_errors([{key: v for key, v in hooks[0].items() if key != "entry"}], "pre-commit-hooks.json")
+
+
+def test_hooks_lint_and_fix_yaml_or_json_files() -> None:
+    hooks = {hook["id"]: hook for hook in load(".pre-commit-hooks.yaml")}
+    assert set(hooks) == {"klint", "klint-fix"}
+    assert hooks["klint"]["entry"] == "klint"
+    assert hooks["klint-fix"]["entry"] == "klint --fix"
+    scripts = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    for hook in hooks.values():
+        assert hook["language"] == "python"  # pre-commit installs this repository with pip
+        assert hook["entry"].split()[0] in scripts
+        assert hook["types_or"] == ["yaml", "json"]
+        assert "types" not in hook  # `types` would need a file to be both
+        assert hook["name"] and hook["description"]
