@@ -155,20 +155,7 @@ def _write_report(path: str, text: str) -> None:
     """Readers of `path` see the old file or the whole new report, never a part of it."""
     from klint.fixer import write_atomic
 
-    target = Path(os.path.realpath(path))
-    if target.exists() and not target.is_file():  # /dev/stdout, a named pipe: nothing to replace
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        return
-    created = not target.exists()
-    if created:
-        target.touch()  # permissions from the umask, which write_atomic keeps
-    try:
-        write_atomic(str(target), text.encode("utf-8"))
-    except BaseException:
-        if created:
-            target.unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 def _severity_overrides(values: tuple[str, ...]) -> dict[str, Severity]:
@@ -221,7 +208,8 @@ def explain_command(rule_name: str) -> None:
     rule = registry.find(rule_name)
     if rule is None:
         raise click.UsageError(f"unknown rule {rule_name!r} (see `klint rules`)")
-    pss = f", Pod Security Standards {rule.pss.value} ({rule.psa_check})" if rule.pss else ""
+    pss = (f", Pod Security Standards {rule.pss.value} ({rule.psa_check}, since "
+           f"{format_pss_version(rule.min_pss_version)})" if rule.pss else "")
     click.echo(f"{rule.code} {rule.name} (severity {rule.severity.label}{pss})\n")
     click.echo(rule.documentation())
     if rule.references:

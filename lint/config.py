@@ -123,7 +123,8 @@ def from_mapping(data: Any, origin: str) -> Settings:
             rule_options[rule.code] = _rule_options(rule, _mapping(options, f"rules.{name}"))
         fail_on = Severity.parse(str(data["fail-on"])) if "fail-on" in data else Severity.LOW
         profile = Profile.parse(str(data["profile"])) if "profile" in data else Profile.ALL
-        pss_version = parse_pss_version(str(data["pss-version"])) if "pss-version" in data else LATEST_PSS_VERSION
+        pss_version = (parse_pss_version(str(data["pss-version"])) if "pss-version" in data
+                       else LATEST_PSS_VERSION)
         settings = Settings(select, ignore, severity, exclude, rule_options, fail_on, origin, profile,
                             pss_version)
         settings.enabled_rules()  # validates the selectors

@@ -332,8 +332,10 @@ class _Editor:
             parent = out[-1][2]
             if isinstance(parent, MappingNode) and not any(k is entry.key for k, _ in parent.value):
                 raise Refused(f"{format_path(prefix)} comes from a `<<` merge")
-            if entry.key is not None and entry.value.start_mark.index < entry.key.end_mark.index:
-                raise Refused(f"{format_path(prefix)} is an alias (*)")
+            if entry.key is not None:
+                if entry.value.start_mark.index < entry.key.end_mark.index:
+                    raise Refused(f"{format_path(prefix)} is an alias (*)")
+                self.colon_after(entry.key)  # refuses an explicit `? key`
             self.check_node(entry.value, prefix)
             out.append((prefix, entry.key, entry.value))
         return out
@@ -417,7 +419,7 @@ class _Editor:
         """The offset just after the `:` that follows a simple key."""
         match = _COLON.match(self.text, key.end_mark.index)
         if match is None:
-            raise Refused("the key's colon is not where a simple key has it")
+            raise Refused("a key that is not a simple `key:` (an explicit `? key`)")
         return match.end()
 
     def dash_before(self, item: Node) -> int:

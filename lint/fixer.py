@@ -1,14 +1,15 @@
 """`--fix` and `--diff`: apply the findings' fixes to a file's text, re-lint and repeat until nothing
 changes, verify the result, and only then write it (atomically) or show it.
 
-Each pass applies every applicable fix whose edits do not touch another chosen fix's edits (the
-others wait for the next pass, when they are rebuilt on the new text). A pass is checked before it
-is kept: the text still parses into the same objects, the decoded data changed only at the fixes'
-paths (and the parents they create), and the fixed findings are gone. When the pass as a whole
-fails that check, its fixes are tried one at a time and those that fail are left out (and
-reported). At the end the result is verified again against the original text; if that fails, or
-the fixes do not settle within MAX_PASSES passes, the file is left as it was and the failure is
-reported.
+Each pass applies the applicable fixes that are independent of each other: their edits do not
+touch (except whole lines inserted at one place as different keys of one mapping), and none
+changes a path inside what another changes. The others wait for the next pass, when the rules
+build them again on the new text. A pass is checked before it is kept: the text still parses into
+the same objects, the decoded data changed only at the fixes' paths (and the parents they create),
+and the fixed findings are gone. When the pass as a whole fails that check, each fix is tried
+alone; those that fail are left out (and reported). At the end the result is verified again
+against the original text; if that fails, or the fixes do not settle within MAX_PASSES passes, the
+file is left as it was and the failure is reported.
 """
 
 from __future__ import annotations
@@ -32,12 +33,20 @@ from klint.k8s import ObjectRef, format_path, lookup, objects_of
 from klint.rule import Rule
 from klint.source import Source
 
-MAX_PASSES = 10
+MAX_PASSES = 25  # enough for a DaemonSet with a dozen hostPath volumes, removed one per pass
 
 # What identifies a finding from one pass to the next: its span moves as the text changes, and a
 # list index moves when an item before it is removed, so list items are named by their `name`
-# (and `mountPath`) where they have one.
+# (and `mountPath`) where they have one, and by their value when they are strings or numbers.
 FindingKey = tuple[str, ObjectRef, tuple[Any, ...], str | None]
+
+
+def _item_identity(item: Any, index: int) -> Any:
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        return ("name", item["name"], str(item.get("mountPath")))
+    if isinstance(item, (str, int)) and not isinstance(item, bool):
+        return ("value", item)
+    return index
 
 
 def applicabilities(unsafe: bool) -> frozenset[Applicability]:
@@ -82,8 +91,7 @@ class _State:
         for step in finding.field:
             if isinstance(step, int) and isinstance(data, list) and step < len(data):
                 data = data[step]
-                name = data.get("name") if isinstance(data, dict) else None
-                steps.append(("name", name, str(data.get("mountPath"))) if isinstance(name, str) else step)
+                steps.append(_item_identity(data, step))
             else:
                 steps.append(step)
                 data = data.get(step) if isinstance(data, dict) else None
@@ -125,10 +133,13 @@ class _Fixer:
         return _State(text, result, [document.data for document in documents], objects)
 
     def choose(self, state: _State) -> list[_Group]:
-        """The fixes to apply in one pass: applicable, not rejected before, not touching each other.
-        Findings that share an identical fix (two rules asking for the same edit) share it."""
+        """The fixes to apply in one pass: applicable, not rejected before, and independent of each
+        other: their edits do not touch, and no fix changes a path inside what another changes
+        (removing a list while another fix adds a field to one of its items). Findings that share
+        an identical fix (two rules asking for the same edit) share it."""
         chosen: list[_Group] = []
         taken: list[Edit] = []
+        changed: list[tuple[int, Path]] = []
         for finding in state.result.findings:
             fix = finding.fix
             if fix is None or not fix.applicable or fix.applicability not in self.allowed \
@@ -141,9 +152,15 @@ class _Fixer:
             if twin is not None:
                 twin.findings.append(finding)
                 twin.keys.append(key)
-            elif not any(_touch(edit, other) for edit in fix.edits for other in taken):
-                chosen.append(_Group(fix, [finding], [key]))
-                taken.extend(fix.edits)
+                continue
+            paths = _fixed_paths(fix, finding)
+            if any(_touch(edit, other) for edit in fix.edits for other in taken) or any(
+                    document == other_document and (path[:len(other)] == other or other[:len(path)] == path)
+                    for document, path in paths for other_document, other in changed):
+                continue
+            chosen.append(_Group(fix, [finding], [key]))
+            taken.extend(fix.edits)
+            changed.extend(paths)
         return chosen
 
     def check(self, before: _State, groups: list[_Group]) -> _State | str:
@@ -231,9 +248,8 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
     allowed: dict[int, list[Path]] = {}
     for group in groups:
         for finding in group.findings:
-            root: Path = ("items", finding.obj.item) if finding.obj.item is not None else ()
-            paths = group.fix.paths or (finding.field,)
-            allowed.setdefault(finding.obj.document, []).extend((*root, *path) for path in paths)
+            for document, path in _fixed_paths(group.fix, finding):
+                allowed.setdefault(document, []).append(path)
     for index, (old, new) in enumerate(zip(before.documents, after.documents, strict=True)):
         for path in differences(old, new):
             if not _covered(path, allowed.get(index, []), old):
@@ -244,6 +260,13 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
             if key in remaining:
                 return f"the {finding.rule.name} finding at {finding.field_path} is still there"
     return None
+
+
+def _fixed_paths(fix: Fix, finding: Finding) -> list[tuple[int, Path]]:
+    """(document index, path in the document) of what a fix changes: its paths, else the finding's."""
+    obj = finding.obj
+    root: Path = ("items", obj.item) if obj.item is not None else ()
+    return [(obj.document, (*root, *path)) for path in fix.paths or (finding.field,)]
 
 
 def differences(old: Any, new: Any, path: Path = ()) -> Iterator[Path]:
@@ -276,8 +299,17 @@ def _show(path: Path) -> str:
 
 
 def _touch(a: Edit, b: Edit) -> bool:
-    """Edits that overlap or meet: applying both in one pass would make their order matter."""
+    """Edits that overlap or meet: applying both in one pass would make their order matter. The
+    exception: whole lines inserted at one place as entries of one mapping (same indentation),
+    under different keys (fixes that each add a field to the same securityContext)."""
+    if a.start == a.end == b.start == b.end and a.text.endswith("\n") and b.text.endswith("\n"):
+        first, second = _ENTRY_HEAD.match(a.text), _ENTRY_HEAD.match(b.text)
+        if first and second and first["indent"] == second["indent"] and first["key"] != second["key"]:
+            return False
     return a.start <= b.end and b.start <= a.end
+
+
+_ENTRY_HEAD = re.compile(r"(?P<indent> *)(?P<key>[A-Za-z_][\w.-]*):[ \r\n]")
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -317,9 +349,19 @@ def fix_file(path: str, rules: list[Rule], settings: Settings, unsafe: bool = Fa
 
 def write_atomic(path: str, data: bytes) -> None:
     """Replace the file's content in one step: a temporary file in the same directory, renamed over
-    it, with the file's permission bits. A symbolic link stays a link to the rewritten file."""
+    it, with the file's permission bits (a new file gets the umask's). A symbolic link stays a link
+    to the rewritten file; what is not a regular file (a pipe, /dev/stdout) is simply written to."""
     target = os.path.realpath(path)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "wb") as stream:
+            stream.write(data)
+        return
+    if os.path.exists(target):
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     handle, temporary = tempfile.mkstemp(prefix=".klint-", suffix=".tmp", dir=os.path.dirname(target))
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -360,8 +402,8 @@ class FixSummary:
     @classmethod
     def of(cls, outcomes: list[FixOutcome], diff: bool, unsafe: bool) -> FixSummary:
         unsafe_left = sum(1 for outcome in outcomes for finding in outcome.result.findings
-                          if not unsafe and finding.fix is not None and finding.fix.applicable
-                          and finding.fix.applicability is Applicability.UNSAFE)
+                          if not unsafe and finding.suppressed is None and finding.fix is not None
+                          and finding.fix.applicable and finding.fix.applicability is Applicability.UNSAFE)
         return cls(
             diff=diff,
             unsafe=unsafe,

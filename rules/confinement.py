@@ -578,9 +578,10 @@ class SeccompProfile(Rule):
     exempt: they cannot set seccomp.
 
     The alpha annotations do not count: Pod Security Admission reads only the fields from
-    v1.19. A profile that is set but not allowed (`Unconfined`) is reported by
-    `seccomp-unconfined` instead, so this rule reports only the containers that have no
-    profile at all.
+    v1.19. (Checkov's CKV_K8S_31 accepts `runtime/default` and `docker/default` annotations;
+    its fixtures that pass that way fail here, as they would fail admission.) A profile that
+    is set but not allowed (`Unconfined`) is reported by `seccomp-unconfined` instead, so this
+    rule reports only the containers that have no profile at all.
 
     ## Why
     Without a profile, a container runs `Unconfined` unless every node enables the kubelet's

@@ -507,3 +507,9 @@ def test_a_block_scalar_ending_the_file_without_a_line_break_keeps_its_value() -
     plain = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: []\n  hostIPC: true"
     assert edited(plain, remove_field, ("spec", "hostIPC"), dedented=False) == plain.removesuffix(
         "\n  hostIPC: true")
+
+
+def test_explicit_keys_are_refused() -> None:
+    text = POD.replace("  hostNetwork: true  # why\n", "  ? hostNetwork\n  : true\n")
+    assert "explicit `? key`" in refusal(text, remove_field, ("spec", "hostNetwork"))
+    assert "explicit `? key`" in refusal(text, set_field, ("spec", "hostNetwork"), False)

@@ -157,6 +157,26 @@ def test_anchored_values_are_not_fixed_and_say_why() -> None:
     assert not outcome.changed and len(outcome.result.findings) == 2
 
 
+def test_text_output_says_why_a_fix_is_not_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _files(tmp_path, monkeypatch, **{"a.yaml": dedent("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a}
+        spec:
+          containers:
+          - &app
+            name: a
+            securityContext: {privileged: true}
+          initContainers:
+          - *app
+        """)})
+    result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "a.yaml"])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].endswith(
+        "[manual fix: set securityContext.privileged: false (not applied: spec.containers[0] is anchored (&) "
+        "or aliased (*): the edit would change every place that shares it)]")
+
+
 # --- the fixer's checks, with rules written for these tests -------------------------------------
 
 
@@ -339,3 +359,28 @@ def test_write_atomic_follows_a_symlink(tmp_path: Path) -> None:
     link.symlink_to(target)
     fixer.write_atomic(str(link), b"new")
     assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_write_atomic_creates_a_file_with_the_umasks_mode(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        fixer.write_atomic(str(tmp_path / "new.yaml"), b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.yaml").st_mode) == 0o640
+    assert os.listdir(tmp_path) == ["new.yaml"]
+
+
+def test_suppressed_findings_are_not_fixed() -> None:
+    import dataclasses
+
+    from klint.engine import Suppression
+
+    source = Source.from_text("t.yaml", dedent(PRIVILEGED))
+    configured = Settings(select=("privileged-container",))
+    run = fixer._Fixer(source, configured.enabled_rules(), configured, unsafe=True)
+    state = run.state(source.text)
+    assert not isinstance(state, str) and len(run.choose(state)) == 1
+    suppressed = Suppression(in_source=True)
+    state.result.findings = [dataclasses.replace(f, suppressed=suppressed) for f in state.result.findings]
+    assert run.choose(state) == []

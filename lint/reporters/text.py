@@ -36,10 +36,13 @@ def format_finding(finding: Finding, color: bool) -> str:
 
 
 def fix_marker(finding: Finding) -> str:
-    """` [*]`: `--fix` fixes it; ` [unsafe fix]`: `--fix --unsafe-fixes` does."""
+    """` [*]`: `--fix` fixes it; ` [unsafe fix]`: `--fix --unsafe-fixes` does; a fix that is only a
+    suggestion (or that cannot be applied, and says why) is shown as `[manual fix: ...]`."""
     fix = finding.fix
-    if fix is None or not fix.applicable:
+    if fix is None:
         return ""
+    if not fix.applicable:
+        return f" [manual fix: {fix.description}]"
     return " [*]" if fix.applicability is Applicability.SAFE else " [unsafe fix]"
 
 
