@@ -1,7 +1,7 @@
 """YAML/JSON text -> documents: decoded data plus a source map from each value's path to its nodes.
 
-Parsing uses ruamel.yaml's C composer (`CSafeLoader`): only nodes with marks are built, never
-Python objects, and scalars are decoded here the way the Kubernetes API server decodes them
+Parsing uses ruamel.yaml's C composer (the `CParser` of `CSafeLoader`): only nodes with marks are
+built, never Python objects, and scalars are decoded here the way the Kubernetes API server decodes them
 (sigs.k8s.io/yaml on go-yaml v2, i.e. YAML 1.1: `yes`/`on` are booleans, `0777` is octal,
 `<<` merge keys expand in place and a later key wins).
 """
@@ -70,10 +70,7 @@ if C_COMPOSER:
     class _CLoader(CParser):
         """The C composer calls these back for every node: they are kept as cheap as can be."""
 
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
-            if kind is ScalarNode and implicit[0]:
-                return PLAIN_TAG
-            return _IMPLICIT_TAGS[kind]
+        resolve = staticmethod(_resolve)
 
         def descend_resolver(self, parent: Any, index: Any) -> None:
             pass

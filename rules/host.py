@@ -82,6 +82,8 @@ class HostNetwork(HostNamespaceRule):
     severity = Severity.HIGH
     field = "hostNetwork"
     what = "network namespace"
+    equivalents = {"kube-linter": ("host-network",), "polaris": ("hostNetworkSet",), "checkov": ("CKV_K8S_19",),
+                   "trivy": ("KSV009",), "falco": ("Create HostNetwork Pod",)}
 
 
 class HostPID(HostNamespaceRule):
@@ -130,6 +132,8 @@ class HostPID(HostNamespaceRule):
     severity = Severity.HIGH
     field = "hostPID"
     what = "process ID namespace"
+    equivalents = {"kube-linter": ("host-pid",), "polaris": ("hostPIDSet",), "checkov": ("CKV_K8S_17",),
+                   "trivy": ("KSV010",), "falco": ("Create HostPid Pod",)}
 
 
 class HostIPC(HostNamespaceRule):
@@ -178,6 +182,8 @@ class HostIPC(HostNamespaceRule):
     severity = Severity.HIGH
     field = "hostIPC"
     what = "IPC namespace"
+    equivalents = {"kube-linter": ("host-ipc",), "polaris": ("hostIPCSet",), "checkov": ("CKV_K8S_18",),
+                   "trivy": ("KSV008",), "falco": ("Create HostIPC Pod",)}
 
 
 class HostProcess(Rule):

@@ -204,8 +204,9 @@ def test_text_output_lines_grouping_and_summary(project: Path) -> None:
 
 def test_text_line_format(project: Path) -> None:
     _, out, _ = klint("manifests/debug-pod.yaml")
-    pattern = re.compile(r"(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>CRITICAL|HIGH|MEDIUM|LOW) "
-                         r"(?P<code>KL\d{3}) (?P<name>[a-z0-9-]+): (?P<message>.+) \[(?P<object>[^\]]+)\]")
+    pattern = re.compile(r"(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): "
+                         r"(?P<severity>CRITICAL|HIGH|MEDIUM|LOW) (?P<code>KL\d{3}) (?P<name>[a-z0-9-]+): "
+                         r"(?P<message>.+) \[(?P<object>[^\]]+)\]")
     lines = [line for line in report_lines(out) if line and line != summary(out)]
     assert lines
     for line in lines:
@@ -335,12 +336,13 @@ def test_standard_input_named_by_stdin_filename(project: Path) -> None:
     code, out, _ = klint(*CORE_RULES, "-", stdin=HOST_NETWORK_DEPLOYMENT)
     assert out.startswith("-:8:7: HIGH KL201 host-network")
     # bytes with a BOM and CRLF line breaks, as a Windows editor saves them
-    code, out, _ = klint(*CORE_RULES, "-", stdin=b"\xef\xbb\xbf" + PRIVILEGED_POD.replace("\n", "\r\n").encode())
+    windows = b"\xef\xbb\xbf" + PRIVILEGED_POD.replace("\n", "\r\n").encode()
+    code, out, _ = klint(*CORE_RULES, "-", stdin=windows)
     assert out.startswith("-:7:3: HIGH KL203 host-ipc")
 
 
 def test_standard_input_and_files_together(project: Path) -> None:
-    code, out, _ = klint(*CORE_RULES, "manifests/agent.yaml", "-", stdin=PRIVILEGED_POD)
+    _, out, _ = klint(*CORE_RULES, "manifests/agent.yaml", "-", stdin=PRIVILEGED_POD)
     assert "manifests/agent.yaml:8:7" in out and "-:12:9: CRITICAL KL101" in out
     assert summary(out) == "Found 3 findings (1 critical, 2 high) in 2 of 2 files."
 
@@ -402,7 +404,8 @@ def test_rendered_helm_output_with_go_templates_in_strings_is_linted(project: Pa
     assert code == 1
     assert "skipped" not in out
     assert report_lines(out)[0] == (
-        "rendered.yaml:36:7: HIGH KL202 host-pid: pod shares the node's process ID namespace (hostPID: true); "
+        "rendered.yaml:36:7: HIGH KL202 host-pid: pod shares the node's process ID namespace "
+        "(hostPID: true); "
         "set hostPID: false or remove it [DaemonSet node-exporter, from monitoring/templates/exporter.yaml]")
 
 
@@ -454,7 +457,7 @@ def test_explain(name: str) -> None:
 
 
 def test_explain_an_unknown_rule() -> None:
-    code, out, err = klint("explain", "no-such-rule")
+    code, _, err = klint("explain", "no-such-rule")
     assert code == 2 and "unknown rule 'no-such-rule'" in err
 
 

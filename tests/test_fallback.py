@@ -113,8 +113,9 @@ def test_pure_composer_gives_the_same_documents_as_the_c_composer(variant: str) 
     pure_documents = [fingerprint(d) for d in parse_documents(source, pure=True)]
     assert len(c_documents) == 3
     assert [d["template"] for d in c_documents] == ["chart/templates/base.yaml", None, None]
-    assert c_documents[1]["duplicates"] and c_documents[1]["data"]["spec"]["template"]["spec"]["containers"][0][
-        "securityContext"] == {"privileged": True, "runAsNonRoot": True}
+    pod = c_documents[1]["data"]["spec"]["template"]["spec"]
+    assert c_documents[1]["duplicates"]
+    assert pod["containers"][0]["securityContext"] == {"privileged": True, "runAsNonRoot": True}
     assert pure_documents == c_documents
 
 
@@ -129,7 +130,8 @@ def test_both_composers_refuse_the_same_input(text: str) -> None:
             list(parse_documents(source, pure=pure))
 
 
-def test_without_the_c_extension_klint_says_so_with_verbose(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_c_extension_klint_says_so_with_verbose(tmp_path: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(klint.document, "C_COMPOSER", False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nspec:\n  hostPID: true\n")

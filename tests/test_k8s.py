@@ -279,7 +279,8 @@ def test_list_items_are_objects_with_their_own_spans(kind: str) -> None:
     first, second = objects(LIST.replace("kind: List", f"kind: {kind}"))
     assert (first.kind, first.ref.name, first.ref.namespace, first.root, first.ref.item) == (
         "Pod", "first", "team", ("items", 0), 0)
-    assert (second.kind, second.ref.name, second.root, second.ref.item) == ("Deployment", "second", ("items", 2), 2)
+    assert (second.kind, second.ref.name, second.root, second.ref.item) == (
+        "Deployment", "second", ("items", 2), 2)
     assert str(first.ref) == "Pod team/first" and str(second.ref) == "Deployment second"
     # paths are relative to the item; spans are in the file
     assert first.get(("spec", "hostPID")) is True
@@ -335,7 +336,8 @@ def test_an_absent_key_points_at_its_nearest_present_ancestor() -> None:
     # the securityContext is there, the field is not: its `securityContext:` key
     assert covered(obj, (*containers, 0, "securityContext", "runAsNonRoot")) == (11, 11, "securityContext")
     # no securityContext: the container's `name:` entry, wherever it is in the mapping
-    assert covered(obj, (*containers, 1, "securityContext", "runAsNonRoot")) == (14, 11, "name: without-context")
+    assert covered(obj, (*containers, 1, "securityContext", "runAsNonRoot")) == (
+        14, 11, "name: without-context")
     # no name: the container's first entry
     assert covered(obj, (*containers, 2, "securityContext", "privileged")) == (15, 11, "image: c")
     # nothing of the path: the object's `kind:`
