@@ -112,6 +112,8 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
         result.objects += 1
         result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
         result.findings.extend(check_object(obj, rules, settings))
+    for obj in stream:  # done with them: free their documents now (see K8sObject.release)
+        obj.release()
     result.findings.sort(key=Finding.sort_key)
     return result
 

@@ -138,6 +138,16 @@ class K8sObject:
                 return other
         return None
 
+    def release(self) -> None:
+        """Drop the references that tie this object, its pod spec and containers, and the other objects
+        of its input to one another. They make reference cycles, which only the garbage collector
+        frees, and parsing keeps the collector paused (see `parse_documents`): the engine releases an
+        input's objects when it is done with them, so that their documents are freed at once."""
+        self.stream = ()
+        pod = self.__dict__.pop("pod", None)  # the cached_property's value
+        if pod is not None:
+            pod.__dict__.pop("containers", None)
+
     @cached_property
     def pod(self) -> PodSpec | None:
         path = pod_spec_path(self.kind, self.data)

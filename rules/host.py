@@ -82,8 +82,8 @@ class HostNetwork(HostNamespaceRule):
     severity = Severity.HIGH
     field = "hostNetwork"
     what = "network namespace"
-    equivalents = {"kube-linter": ("host-network",), "polaris": ("hostNetworkSet",), "checkov": ("CKV_K8S_19",),
-                   "trivy": ("KSV009",), "falco": ("Create HostNetwork Pod",)}
+    equivalents = {"kube-linter": ("host-network",), "polaris": ("hostNetworkSet",),
+                   "checkov": ("CKV_K8S_19",), "trivy": ("KSV009",), "falco": ("Create HostNetwork Pod",)}
 
 
 class HostPID(HostNamespaceRule):
