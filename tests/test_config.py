@@ -272,3 +272,13 @@ def test_exclude_from_the_file_and_the_command_line_add_up(tmp_path: Path,
     write(tmp_path / "generated" / "pod.yaml", MANIFEST)
     _, output = run(tmp_path, monkeypatch, "--select", "KL101", "--exclude", "generated", ".")
     assert [line.split(":")[0] for line in output.splitlines() if "KL101" in line] == ["./pod.yaml"]
+
+
+def test_the_readme_example_config_is_valid(tmp_path: Path) -> None:
+    """The `.klint.yaml` shown in the README loads, and each of its keys takes effect."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("# .klint.yaml\n", 1)[1].split("```", 1)[0]
+    settings = config.load(cwd=write(tmp_path / ".klint.yaml", example).parent)
+    assert settings.fail_on is Severity.HIGH
+    assert "KL202" not in codes(settings)  # ignore: [host-pid]
+    assert settings.rule_options["KL503"]["public-paths"] == ("/etc/ssl/certs", "/etc/localtime")

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+from importlib.metadata import PackageNotFoundError, metadata
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,22 @@ from klint.rule import DEFAULT_SECURITY_SEVERITY, Rule, Severity
 from klint.source import Source, Span
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def project_url(label: str) -> str:
+    """A URL from pyproject.toml's [project.urls], the one place the project's addresses are kept."""
+    try:
+        entries = metadata("klint").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        entries = []
+    urls = dict(entry.split(", ", 1) for entry in entries)
+    return urls.get(label, "")
+
+
 # The project's home, and the rule reference (docs/rules.md, one `## KL101 privileged-container`
 # heading per rule) that each rule's helpUri points into.
-HOMEPAGE = "https://github.com/klint-dev/klint"
-RULES_DOC = f"{HOMEPAGE}/blob/main/docs/rules.md"
+HOMEPAGE = project_url("Homepage")
+RULES_DOC = project_url("Documentation")
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "klint/v1"
 DESCRIPTION_LIMIT = 1024  # GitHub's limit for shortDescription and fullDescription
@@ -102,7 +115,7 @@ def sarif_log(report: Report, root: Path) -> sarif.SarifLog:
     root_uri = root.as_uri()
     run = sarif.Run(
         tool=sarif.Tool(driver=sarif.ToolComponent(
-            name="klint", version=__version__, semantic_version=__version__, information_uri=HOMEPAGE,
+            name="klint", version=__version__, semantic_version=__version__, information_uri=HOMEPAGE or None,
             rules=[descriptor(rule, report.severity_of(rule)) for rule in rules])),
         invocations=[sarif.Invocation(execution_successful=True,
                                       tool_execution_notifications=notifications or None)],
@@ -133,9 +146,9 @@ def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
     )
 
 
-def help_uri(rule: Rule) -> str:
+def help_uri(rule: Rule) -> str | None:
     """The rule's section of docs/rules.md: GitHub's anchor of the heading `KL101 privileged-container`."""
-    return f"{RULES_DOC}#{rule.code.lower()}-{rule.name}"
+    return f"{RULES_DOC}#{rule.code.lower()}-{rule.name}" if RULES_DOC else None
 
 
 def security_severity(rule: Rule, severity: Severity) -> str:
