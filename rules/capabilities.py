@@ -174,8 +174,8 @@ class RestrictedCapabilities(ContainerRule):
     replaces the baseline one at the restricted level.
 
     Polaris (`insecureCapabilities`) also accepts a `drop` list that names each default
-    capability, and Trivy and Polaris accept `all`: upstream accepts only `ALL`, and so does
-    klint.
+    capability, and Trivy, Polaris and Checkov (CKV_K8S_37) accept `all`: upstream accepts
+    only `ALL`, and so does klint.
 
     ## Why
     Runtimes grant a default set of capabilities (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW, ...)

@@ -41,6 +41,8 @@ class RunAsNonRoot(Rule):
 
     `runAsUser` with a non-zero UID does not satisfy this check (upstream requires
     `runAsNonRoot: true` regardless); Polaris accepts either, so its fixtures differ here.
+    Checkov (CKV_K8S_23) accepts a non-zero `runAsUser` too, and a pod's `runAsNonRoot:
+    false` that every container overrides with true, which upstream fails at the pod.
 
     ## Why
     With `runAsNonRoot: true` the kubelet refuses to start a container whose image would

@@ -70,7 +70,9 @@ class AutomountServiceAccountToken(Rule):
     An explicit `true`, on the pod or its ServiceAccount, passes: it is how a workload that
     calls the Kubernetes API says so. Polaris, Checkov (CKV_K8S_38) and Trivy (KSV036) fail an
     explicit true as well, and Polaris and Checkov ignore a ServiceAccount set to false; klint
-    reports only tokens nobody chose. Beyond the Pod Security Standards.
+    reports only tokens nobody chose. Polaris judges only pods, so a fixture whose pod sets
+    false passes there even when its ServiceAccount leaves the field unset, which klint
+    reports at the ServiceAccount. Beyond the Pod Security Standards.
 
     ## Why
     The token authenticates as the service account to the API server. Most workloads never
@@ -331,7 +333,9 @@ class RbacPodExec(Rule):
     "ClusterRole With Pod Exec Created", which flags `pods/exec` with any verb; verbs that
     cannot open a session (`list`, `watch`) pass here. A `*` resource is `rbac-wildcard`'s
     finding when that rule runs (same key). Polaris exempts ClusterRoles named like the
-    built-in `admin`, `edit` and `cluster-admin`; klint does not.
+    built-in `admin`, `edit` and `cluster-admin`, and roles named `system:*` or
+    `gce:podsecuritypolicy:calico-sa`; klint does not, since anyone who can create a role can
+    choose its name.
 
     ## Why
     Exec runs any command in any container the subject can reach, with the container's
@@ -410,7 +414,9 @@ class RbacEscalation(Rule):
     userextras or `*`), each a finding at the verb. A `*` verb is `rbac-wildcard`'s. Beyond
     the Pod Security Standards. The API server checks `bind` and `escalate` against the role
     being bound or written, so klint looks for them on roles and clusterroles; Checkov's
-    CKV_K8S_157 looks for `bind` on rolebindings, where it grants nothing.
+    CKV_K8S_157 looks for `bind` on rolebindings, where it grants nothing. Checkov's
+    CKV_K8S_157 and CKV_K8S_158 also fail a `*` verb; klint reports that once, as
+    `rbac-wildcard`.
 
     ## Why
     These verbs are RBAC's own escape hatches: `escalate` lets a subject write roles with

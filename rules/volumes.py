@@ -320,7 +320,9 @@ class SensitiveHostMount(Rule):
     `/etc`, `/root`, `/var/run/crio/crio.sock`, `/run/containerd/containerd.sock`,
     `/home/admin`, `/var/lib/kubelet`, `/var/lib/kubelet/pki`, `/etc/kubernetes`,
     `/etc/kubernetes/manifests`) and exempts a list of known images; klint matches
-    subdirectories and parents too, and exempts no image.
+    subdirectories and parents too, and exempts no image. Checkov's CKV_K8S_27 and
+    kube-linter's `docker-sock` look for `/var/run/docker.sock` only, so their fixtures that
+    mount other sensitive paths (`/var/lib/docker/containers`) pass there and fail here.
 
     ## Why
     These paths are the node: its runtime socket starts privileged containers, `/etc` and

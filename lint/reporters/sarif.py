@@ -17,8 +17,8 @@ import hashlib
 import json
 import math
 import os
-from importlib.metadata import PackageNotFoundError, metadata
 from collections import Counter
+from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
