@@ -181,6 +181,7 @@ def rule_json(rule: type[Rule]) -> dict[str, Any]:
         "profile": rule.profile().value,
         "references": list(rule.references),
         "options": {key: list(v) if isinstance(v, tuple) else v for key, v in rule.options.items()},
+        "equivalents": {tool: list(checks) for tool, checks in rule.equivalents.items()},
     }
 
 

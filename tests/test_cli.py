@@ -444,6 +444,7 @@ def test_rules_json() -> None:
         "name": "privileged-container", "severity": "critical", "pss": "baseline", "psaCheck": "privileged",
         "summary": "Containers must not run in privileged mode."}
     assert isinstance(privileged["references"], list) and isinstance(privileged["options"], dict)
+    assert privileged["equivalents"]["checkov"] == ["CKV_K8S_16"]  # other tools' checks it stands for
 
 
 @pytest.mark.parametrize("name", ["KL101", "kl101", "privileged-container"])
