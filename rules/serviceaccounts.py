@@ -485,3 +485,121 @@ class RbacEscalation(Rule):
                                     f'{obj.kind} "{obj.ref.name}" grants {verb} on {on} '
                                     f"(rules[{index}].verbs[{position}]), an escalation of privileges; "
                                     "remove it")
+
+
+class RbacEveryoneBinding(Rule):
+    """Bindings must not grant roles to anonymous users or to every user of the cluster.
+
+    ## What it checks
+    The `subjects` of RoleBindings and ClusterRoleBindings. It fails at each subject that
+    stands for everyone: the user `system:anonymous` and the group `system:unauthenticated`
+    (requests without credentials), the group `system:authenticated` (every user and every
+    service account token) and the group `system:serviceaccounts` (every service account of
+    every namespace). Kubernetes' own default bindings pass: the ClusterRole
+    `system:public-info-viewer` (health and version endpoints) for all of them, and
+    `system:discovery` and `system:basic-user` for authenticated users. A namespace's group
+    `system:serviceaccounts:<namespace>` passes, and so does a role of the same input that
+    only grants `use` of PodSecurityPolicies or SecurityContextConstraints: binding a policy
+    to everyone restricts them rather than empowers them.
+
+    Beyond the Pod Security Standards. It is the static twin of Falco's "Anonymous Request
+    Allowed" rule: Falco sees an anonymous request that RBAC allowed; klint sees the binding
+    that allows it, before it is applied.
+
+    ## Why
+    Anyone who can reach the API server is `system:anonymous`, and on managed clusters
+    `system:authenticated` can include any account of the cloud provider, not only the
+    cluster's users. A role bound to these groups is a role granted to strangers.
+
+    ## Failing example
+    ```yaml
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata:
+      name: metrics-readers
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: metrics-reader
+    subjects:
+      - apiGroup: rbac.authorization.k8s.io
+        kind: Group
+        name: system:unauthenticated
+    ```
+
+    ## Passing example
+    ```yaml
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata:
+      name: metrics-readers
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: metrics-reader
+    subjects:
+      - kind: ServiceAccount
+        name: prometheus
+        namespace: monitoring
+    ```
+
+    ## Fix
+    No automatic fix: bind the role to the users, groups or service accounts that need it.
+    """
+
+    code = "KL606"
+    name = "rbac-everyone-binding"
+    severity = Severity.HIGH
+    references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES,
+                  "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings")
+    equivalents = {"falco": ("Anonymous Request Allowed",)}
+    EVERYONE = {
+        ("User", "system:anonymous"): "anonymous users",
+        ("Group", "system:unauthenticated"): "anonymous users",
+        ("Group", "system:authenticated"): "every authenticated user and service account",
+        ("Group", "system:serviceaccounts"): "every service account of every namespace",
+    }
+    # The ClusterRoles Kubernetes itself binds to these subjects (bootstrap policy).
+    DEFAULT_GRANTS = {
+        "system:anonymous": {"system:public-info-viewer"},
+        "system:unauthenticated": {"system:public-info-viewer"},
+        "system:authenticated": {"system:public-info-viewer", "system:discovery", "system:basic-user"},
+        "system:serviceaccounts": {"system:public-info-viewer", "system:discovery", "system:basic-user"},
+    }
+
+    def applies_to(self, obj: K8sObject) -> bool:
+        return obj.kind in BINDING_KINDS
+
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
+        if obj.kind not in BINDING_KINDS:
+            return
+        role = as_dict(obj.get(("roleRef",)))
+        role_name = role.get("name")
+        if self._grants_only_policy_use(obj, role):
+            return
+        for index, subject in enumerate(as_list(obj.get(("subjects",)))):
+            subject = as_dict(subject)
+            name = subject.get("name")
+            who = self.EVERYONE.get((subject.get("kind"), name))
+            if who is None or (role.get("kind") == "ClusterRole"
+                               and role_name in self.DEFAULT_GRANTS[str(name)]):
+                continue
+            yield Violation(("subjects", index, "name"),
+                            f'{obj.kind} "{obj.ref.name}" grants the {role.get("kind", "role")} '
+                            f"{role_name} to {who} ({name} in subjects[{index}]); bind it to the "
+                            "subjects that need it")
+
+    @staticmethod
+    def _grants_only_policy_use(binding: K8sObject, role: dict[str, Any]) -> bool:
+        """Whether the bound role, found in the same input, grants nothing but `use` of pod security
+        policies (PodSecurityPolicy, OpenShift's SecurityContextConstraints)."""
+        kind, name = role.get("kind"), role.get("name")
+        if kind not in RBAC_KINDS or not isinstance(name, str):
+            return False
+        referenced = binding.related(kind, name, namespaced=kind == "Role")
+        rules = list(rules_of(referenced)) if referenced is not None else []
+        return bool(rules) and all(
+            {verb for _, verb in strings(rule, "verbs")} == {"use"}
+            and {resource for _, resource in strings(rule, "resources")} <= {
+                "podsecuritypolicies", "securitycontextconstraints"}
+            for _, rule in rules)

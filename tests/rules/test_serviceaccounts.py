@@ -1,5 +1,5 @@
 """automount-service-account-token (KL601), cluster-admin-binding (KL602), rbac-wildcard (KL603),
-rbac-pod-exec (KL604), rbac-escalation (KL605)."""
+rbac-pod-exec (KL604), rbac-escalation (KL605), rbac-everyone-binding (KL606)."""
 
 from __future__ import annotations
 
@@ -241,3 +241,68 @@ def test_rbac_rules_name_falco_twins() -> None:
     assert ClusterAdminBinding.equivalents["falco"] == ("Attach to cluster-admin Role",)
     assert RbacWildcard.equivalents["falco"] == ("ClusterRole With Wildcard Created",)
     assert RbacPodExec.equivalents["falco"] == ("ClusterRole With Pod Exec Created",)
+
+
+EVERYONE = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: readers
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: reader
+subjects:
+  - kind: User
+    name: system:anonymous
+  - kind: Group
+    name: system:unauthenticated
+  - kind: Group
+    name: system:authenticated
+  - kind: Group
+    name: system:serviceaccounts
+  - kind: Group
+    name: system:serviceaccounts:monitoring
+  - kind: ServiceAccount
+    name: system:anonymous
+    namespace: default
+"""
+
+
+def test_everyone_binding_fails_at_each_subject_that_is_everyone() -> None:
+    assert where(EVERYONE, "rbac-everyone-binding") == ["11:5", "13:5", "15:5", "17:5"]
+    assert messages(EVERYONE, "rbac-everyone-binding")[0] == (
+        'ClusterRoleBinding "readers" grants the ClusterRole reader to anonymous users '
+        "(system:anonymous in subjects[0]); bind it to the subjects that need it")
+
+
+def test_everyone_binding_kubernetes_default_grants_pass() -> None:
+    public = EVERYONE.replace("name: reader", "name: system:public-info-viewer")
+    assert where(public, "rbac-everyone-binding") == []
+    discovery = EVERYONE.replace("name: reader", "name: system:discovery")
+    assert where(discovery, "rbac-everyone-binding") == ["11:5", "13:5"]
+
+
+def test_everyone_binding_in_a_rolebinding() -> None:
+    binding = EVERYONE.replace("ClusterRoleBinding", "RoleBinding")
+    binding = binding.replace("kind: ClusterRole\n", "kind: Role\n")
+    assert messages(binding, "rbac-everyone-binding")[2].startswith(
+        'RoleBinding "readers" grants the Role reader to every authenticated user and service account')
+
+
+def test_everyone_binding_of_a_role_that_only_uses_a_pod_security_policy_passes() -> None:
+    policy_role = """
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata:
+      name: reader
+    rules:
+      - apiGroups: [policy]
+        resources: [podsecuritypolicies]
+        resourceNames: [restricted]
+        verbs: [use]
+    ---
+    """
+    assert where(dedent(policy_role) + dedent(EVERYONE), "rbac-everyone-binding") == []
+    widened = policy_role.replace("verbs: [use]", "verbs: [use, update]")
+    assert len(where(dedent(widened) + dedent(EVERYONE), "rbac-everyone-binding")) == 4
