@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -40,10 +40,12 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def _color(choice: str) -> bool:
+def _color(choice: str, stream: TextIO) -> bool:
+    """Colour for the stream the report goes to: on a terminal, unless NO_COLOR is set (to anything
+    but the empty string, as no-color.org says)."""
     if choice != "auto":
         return choice == "always"
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _parse_outputs(ctx: click.Context, param: click.Parameter,
@@ -132,7 +134,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     fixes = fixer.FixSummary.of(outcomes, diff, unsafe_fixes) if fix or diff else None
     report = Report(results, rules, settings.severity, fixes)
     to_stderr = diff or (fix and "-" in paths)
-    colored = _color(color)  # click.echo would strip the styles off output that is not a terminal
+    # decided here: click.echo would strip the styles off output that is not a terminal
+    colored = _color(color, sys.stderr if to_stderr else sys.stdout)
     click.echo(renderer(output_format)(report, colored), nl=False, err=to_stderr, color=colored)
     for name, file in outputs:
         try:

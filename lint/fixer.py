@@ -62,6 +62,7 @@ class FixOutcome:
     fixed: list[Finding] = field(default_factory=list)  # findings whose fixes were applied
     left_out: list[str] = field(default_factory=list)  # fixes that failed their check, and why
     error: str | None = None  # why the file was left untouched although fixes were available
+    undecoded: bytes = b""  # given bytes that could not be read as text: standard input passes through
 
     @property
     def changed(self) -> bool:
@@ -343,7 +344,7 @@ def fix_file(path: str, rules: list[Rule], settings: Settings, unsafe: bool = Fa
     """Fix a file (or given bytes, e.g. standard input) in memory; `write_atomic` stores the result."""
     source = read_source(path, data)
     if isinstance(source, Problem):
-        return FixOutcome(path, None, "", FileResult(path, problems=[source]))
+        return FixOutcome(path, None, "", FileResult(path, problems=[source]), undecoded=data or b"")
     return fix_source(source, rules, settings, unsafe)
 
 
@@ -420,6 +421,8 @@ def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO) -> None
     stream on `out`; otherwise the file, rewritten in place when it changed. A file that cannot be
     written is reported as a problem and counts as unchanged."""
     if outcome.source is None:
+        if stdin and not diff:  # a filter never swallows its input
+            out.write(outcome.undecoded)
         return
     if diff:
         if outcome.changed:

@@ -216,6 +216,16 @@ def test_text_line_format(project: Path) -> None:
         assert match["object"].startswith("Pod tools/debug")
 
 
+def test_text_output_escapes_control_characters_from_manifests(project: Path) -> None:
+    """A manifest cannot write terminal escapes, fake report lines or reordered text into a report."""
+    name = '"evil\\e[31m\\ndone\\u202e"'  # YAML double-quoted escapes: ESC, newline, RLO
+    write(project, "manifests/evil.yaml", PRIVILEGED_POD.replace("name: debug", f"name: {name}"))
+    _, out, _ = klint("--select", "KL101", "manifests/evil.yaml")
+    (line,) = [line for line in out.splitlines() if "KL101" in line]
+    assert line.endswith('[Pod tools/evil\\x1b[31m\\ndone\\u202e container shell] [unsafe fix]')
+    assert not re.search("[\x00-\x1f\x7f\u202e]", out.replace("\n", ""))
+
+
 def test_no_findings(project: Path) -> None:
     code, out, _ = klint(*CORE_RULES, "manifests/web.yaml")
     assert (code, out) == (0, "No findings in 1 file.\n")
@@ -230,18 +240,8 @@ def test_no_colour_when_piped_or_with_no_color(project: Path) -> None:
     assert not ANSI.search(klint(*CORE_RULES, "--color", "never", "manifests")[1])
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
-@pytest.mark.parametrize(("no_color", "coloured"), [(None, True), ("1", False)])
-def test_colour_on_a_terminal_unless_no_color(project: Path, no_color: str | None, coloured: bool) -> None:
-    import pty
-
-    controller, terminal = pty.openpty()
-    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
-    if no_color is not None:
-        env["NO_COLOR"] = no_color
-    child = subprocess.Popen([sys.executable, "-c", "from klint.cli import main; main()", *CORE_RULES,
-                              "manifests"], cwd=project, env=env, stdout=terminal, stderr=terminal)
-    os.close(terminal)
+def read_terminal(controller: int) -> str:
+    """All a child wrote to a pseudo-terminal, until it closed; then the terminal is closed."""
     output = b""
     while True:
         try:
@@ -252,10 +252,44 @@ def test_colour_on_a_terminal_unless_no_color(project: Path, no_color: str | Non
             break
         output += chunk
     os.close(controller)
+    return output.decode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+@pytest.mark.parametrize(("no_color", "coloured"), [(None, True), ("1", False), ("", True)])
+def test_colour_on_a_terminal_unless_no_color(project: Path, no_color: str | None, coloured: bool) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
+    child = subprocess.Popen([sys.executable, "-c", "from klint.cli import main; main()", *CORE_RULES,
+                              "manifests"], cwd=project, env=env, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    text = read_terminal(controller)
     assert child.wait() == 1
-    text = output.decode()
     assert "KL101" in text
     assert bool(ANSI.search(text)) is coloured
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_colour_follows_the_stream_the_report_goes_to(project: Path) -> None:
+    """With --diff the report goes to standard error: a terminal on stdout does not colour a file."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    with open(project / "report.txt", "wb") as report:
+        child = subprocess.Popen([sys.executable, "-c", "from klint.cli import main; main()", *CORE_RULES,
+                                  "--diff", "--unsafe-fixes", "manifests"], cwd=project, env=env,
+                                 stdout=terminal, stderr=report)
+        os.close(terminal)
+        diff = read_terminal(controller)
+    assert child.wait() == 1
+    assert "+++ " in diff
+    text = (project / "report.txt").read_text()
+    assert "Would fix" in text and not ANSI.search(text)
 
 
 # --- JSON output -------------------------------------------------------------------------------

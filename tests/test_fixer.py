@@ -322,6 +322,17 @@ def test_cli_fix_stdin_prints_the_fixed_stream(tmp_path: Path, monkeypatch: pyte
     assert "Fixed 1 finding" in result.stderr
 
 
+def test_cli_fix_stdin_passes_input_it_cannot_read_through(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`klint --fix - < in > out` never empties `out`: bytes that are not UTF-8 come back unchanged."""
+    monkeypatch.chdir(tmp_path)
+    data = b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: \xff\n"
+    result = CliRunner().invoke(main, ["--fix", *SELECT, "-"], input=data)
+    assert result.exit_code == 2
+    assert result.stdout_bytes == data
+    assert "-:4:9: ERROR not valid UTF-8" in result.stderr
+
+
 def test_cli_marks_fixable_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _files(tmp_path, monkeypatch, **{"a.yaml": dedent(PRIVILEGED)})
     result = CliRunner().invoke(main, [*SELECT, "a.yaml"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from klint.engine import Finding
@@ -10,6 +12,14 @@ from klint.reporters import Report
 from klint.rule import Severity
 
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
+# Control characters, and the bidirectional overrides that reorder what a terminal shows: names and
+# values come from the manifests, which must not write escape sequences or fake lines into a report.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with each unprintable character escaped as Python writes it (`\\x1b`, `\\u202e`)."""
+    return UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def describe_object(finding: Finding) -> str:
@@ -27,12 +37,11 @@ def format_finding(finding: Finding, color: bool) -> str:
     severity = finding.severity.name
     if color:
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
-    where = describe_object(finding)
-    location = f"{finding.path}:{span.start_line}:{span.start_column}"
+    location = printable(f"{finding.path}:{span.start_line}:{span.start_column}")
     if color:
         location = click.style(location, bold=True)
-    return (f"{location}: {severity} {finding.rule.code} {finding.rule.name}: {finding.message} [{where}]"
-            f"{fix_marker(finding)}")
+    described = printable(f"{finding.message} [{describe_object(finding)}]{fix_marker(finding)}")
+    return f"{location}: {severity} {finding.rule.code} {finding.rule.name}: {described}"
 
 
 def fix_marker(finding: Finding) -> str:
@@ -58,8 +67,9 @@ def fix_summary(report: Report) -> list[str]:
             return [f"[unsafe fix] {unsafe} fixable with `klint --fix --unsafe-fixes`."]
         more = f" ({unsafe} more with `--unsafe-fixes`)" if unsafe else ""
         return [f"[*] {safe} fixable with `klint --fix`{more}."]
-    lines = [f"{path}: not fixed, the file is left as it was: {why}" for path, why in fixes.failures]
-    lines.extend(f"fix left out: {note}" for note in fixes.left_out)
+    lines = [printable(f"{path}: not fixed, the file is left as it was: {why}")
+             for path, why in fixes.failures]
+    lines.extend(printable(f"fix left out: {note}") for note in fixes.left_out)
     remaining = sum(1 for finding in report.findings if finding.suppressed is None)
     text = (f"{'Would fix' if fixes.diff else 'Fixed'} {_plural(fixes.fixed, 'finding')} "
             f"({_plural(fixes.files_changed, 'file')} {'would change' if fixes.diff else 'changed'}); "
@@ -72,9 +82,9 @@ def fix_summary(report: Report) -> list[str]:
 def render(report: Report, color: bool) -> str:
     lines: list[str] = []
     for result in report.results:
-        block = [f"{p.path}:{p.line}:{p.column}: ERROR {p.message}" for p in result.problems]
+        block = [printable(f"{p.path}:{p.line}:{p.column}: ERROR {p.message}") for p in result.problems]
         if result.skipped:
-            block.append(f"{result.path}: skipped: {result.skipped}")
+            block.append(printable(f"{result.path}: skipped: {result.skipped}"))
         block.extend(format_finding(finding, color) for finding in result.findings)
         if block:
             if lines:
