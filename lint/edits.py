@@ -107,7 +107,8 @@ class Style:
     newline: str  # "\n" or "\r\n"
     map_indent: int  # columns a nested block mapping is indented under its key
     seq_indent: int  # columns a block sequence's dashes are indented under its key (0: not indented)
-    item_indent: int  # columns from a dash to its item's content
+    item_indent: int  # columns from a dash to its item's content, for mapping items
+    scalar_item_indent: int  # the same for other items (`- NET_RAW`): files may write the two apart
     quote: str  # '"' or "'": how strings that must be quoted are quoted
     json: bool  # a JSON document: keys and strings double-quoted, collections in flow style
 
@@ -124,6 +125,7 @@ def document_style(document: Document) -> Style:
     maps: Counter[int] = Counter()
     seqs: Counter[int] = Counter()
     items: Counter[int] = Counter()
+    scalars: Counter[int] = Counter()
     quotes: Counter[str] = Counter()
     seen: set[int] = set()
     stack: list[Node] = [document.root]
@@ -150,16 +152,19 @@ def document_style(document: Document) -> Style:
             if node.flow_style:
                 continue
             for item in node.value:
-                if isinstance(item, MappingNode) and item.value and not item.flow_style \
-                        and item.start_mark.index > node.start_mark.index:
-                    items[item.value[0][0].start_mark.column - node.start_mark.column] += 1
+                width = _item_width(text, node, item)
+                if width is not None:
+                    mapping = isinstance(item, MappingNode) and bool(item.value) and not item.flow_style
+                    (items if mapping else scalars)[width] += 1
     map_indent = _most_common(maps, lambda n: n > 0, 2)
+    item_indent = _most_common(items, lambda n: n >= 2, _most_common(scalars, lambda n: n >= 2, 2))
     first_break = text.find("\n")
     style = Style(
         newline="\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n",
         map_indent=map_indent,
         seq_indent=_most_common(seqs, lambda n: n >= 0, map_indent),
-        item_indent=_most_common(items, lambda n: n >= 2, 2),
+        item_indent=item_indent,
+        scalar_item_indent=_most_common(scalars, lambda n: n >= 2, item_indent),
         quote="'" if quotes["'"] > quotes['"'] else '"',
         json=isinstance(document.root, MappingNode) and bool(document.root.flow_style),
     )
@@ -167,6 +172,18 @@ def document_style(document: Document) -> Style:
         _STYLES.clear()
     _STYLES[id(document)] = (document, style)
     return style
+
+
+def _item_width(text: str, sequence: SequenceNode, item: Node) -> int | None:
+    """Columns from a block sequence item's dash to its content, when the item starts on the line of
+    its dash (at the sequence's column)."""
+    i = item.start_mark.index - 1
+    while i >= 0 and text[i] == " ":
+        i -= 1
+    width = item.start_mark.index - i
+    if i < 0 or text[i] != "-" or item.start_mark.column - width != sequence.start_mark.column:
+        return None
+    return width
 
 
 def _most_common(counts: Counter[int], valid: Any, default: int) -> int:
@@ -269,7 +286,8 @@ class _Editor:
         elif self.unbroken_block_scalar_ends_at(self.line_end(node)):
             raise Refused("the list ends the file with a block scalar and no line break")
         else:
-            self.insert_lines(self.line_end(node), self.block_sequence([item], node.start_mark.column))
+            self.insert_lines(self.insertion_point(node),
+                              self.block_sequence([item], node.start_mark.column, self.item_width(node)))
 
     def remove(self, path: Path) -> None:
         if path not in self.document.entries:
@@ -415,6 +433,44 @@ class _Editor:
         newline = self.text.find("\n", self.content_end(node))
         return len(self.text) if newline < 0 else newline + 1
 
+    def insertion_point(self, node: MappingNode | SequenceNode) -> int:
+        """Where lines added at the end of a block collection go: after its last line, and after the
+        comment lines below it that belong to its last child, being indented deeper than the
+        collection's children (or as deep as the dashes of a last list written flush under its key).
+        So `# end of list` under the items stays at the end of its list, and a comment indented
+        less (the parent's trailer, or a note on what follows) stays below the new lines."""
+        offset = self.line_end(node)
+        if isinstance(node, MappingNode):
+            column = node.value[0][0].start_mark.column
+            last = node.value[-1][1]
+            flush = isinstance(last, SequenceNode) and not last.flow_style \
+                and last.start_mark.column == column
+        else:
+            column, flush = node.start_mark.column, False
+        depth = column if flush else column + 1
+        text, i = self.text, offset
+        while i < len(text):
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end + 1
+            line = text[i:end].lstrip(" ")
+            if line.strip():
+                if not line.startswith("#") or end - i - len(line) < depth:
+                    break
+                offset = end
+            i = end
+        return offset
+
+    def item_width(self, sequence: SequenceNode) -> int | None:
+        """The dash-to-content width of the list's own items (its last that shows one), so that a
+        new item looks like its siblings."""
+        for index in reversed(range(len(sequence.value))):
+            bound = sequence.value[index - 1].end_mark.index if index else sequence.start_mark.index
+            item = sequence.value[index]
+            width = _item_width(self.text, sequence, item) if item.start_mark.index >= bound else None
+            if width is not None:
+                return width
+        return None
+
     def colon_after(self, key: Node) -> int:
         """The offset just after the `:` that follows a simple key."""
         match = _COLON.match(self.text, key.end_mark.index)
@@ -513,7 +569,7 @@ class _Editor:
             return
         indent = node.value[0][0].start_mark.column
         lines = [line for k, v in value.items() for line in self.block_entry(k, v, indent)]
-        offset = self.line_end(node)
+        offset = self.insertion_point(node)
         if self.unbroken_block_scalar_ends_at(offset):
             # A line break after it would join the scalar's value: go before the last entry instead.
             last_key = node.value[-1][0]
@@ -593,7 +649,7 @@ class _Editor:
             raise Refused("a list whose first dash is not where expected")
         else:
             column = node.start_mark.column
-            lines = self.block_sequence(value, column)
+            lines = self.block_sequence(value, column, self.item_width(node))
             lines[0] = lines[0][column:]  # the first dash stays where it is
             end = self.line_end(node)
             text = self.style.newline.join(lines)
@@ -625,16 +681,19 @@ class _Editor:
     def block_mapping(self, value: dict[str, Any], indent: int) -> list[str]:
         return [line for k, v in value.items() for line in self.block_entry(k, v, indent)]
 
-    def block_sequence(self, items: list[Any], indent: int) -> list[str]:
-        width = self.style.item_indent
+    def block_sequence(self, items: list[Any], indent: int, width: int | None = None) -> list[str]:
+        """Items with their dashes at `indent`, `width` columns from their content (by default, as
+        in the rest of the file)."""
         lines: list[str] = []
         for item in items:
             if isinstance(item, dict) and item:
-                inner = self.block_mapping(item, indent + width)
-                lines.append(" " * indent + "-" + " " * (width - 1) + inner[0][indent + width:])
+                gap = width or self.style.item_indent
+                inner = self.block_mapping(item, indent + gap)
+                lines.append(" " * indent + "-" + " " * (gap - 1) + inner[0][indent + gap:])
                 lines.extend(inner[1:])
             else:
-                lines.append(" " * indent + "-" + " " * (width - 1) + self.flow(item))
+                gap = width or self.style.scalar_item_indent
+                lines.append(" " * indent + "-" + " " * (gap - 1) + self.flow(item))
         return lines
 
 

@@ -386,6 +386,137 @@ def test_add_to_a_block_list_in_its_style(indent: str) -> None:
         "- NET_RAW  # c\n", f"- NET_RAW  # c\n        {indent}- ALL\n")
 
 
+# A new item copies its siblings: the column of their dashes and the spaces after them, even where
+# the file's other lists (here, the containers written `-   name:`) have another style.
+FOUR_SPACE_ITEMS = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      -   name: app
+          securityContext:
+            capabilities:
+              drop:
+%s
+"""
+DEPLOYMENT_DROP = ("spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "drop")
+
+
+@pytest.mark.parametrize("items", [
+    "              - NET_RAW",  # flush under its key
+    "                - NET_RAW",  # indented under its key
+    "              -   NET_RAW",  # wide, like the containers
+    "                -  NET_RAW  # odd, but its own\n                -  SYS_TIME",
+    "              - NET_RAW\n              -   SYS_TIME",  # the last item, nearest the new one
+])
+def test_add_copies_the_style_of_the_lists_own_items(items: str) -> None:
+    text = FOUR_SPACE_ITEMS % items
+    last = items.rsplit("\n", 1)[-1].split("  #")[0]
+    new = last.replace("NET_RAW", "ALL").replace("SYS_TIME", "ALL")
+    assert edited(text, add_list_item, DEPLOYMENT_DROP, "ALL") == text.lstrip("\n") + new + "\n"
+
+
+def test_add_copies_the_style_with_four_space_indentation() -> None:
+    text = """
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+        containers:
+            -   name: app
+                securityContext:
+                    capabilities:
+                        drop:
+                            - NET_RAW
+    """
+    assert edited(text, add_list_item, DROP, "ALL") == dedent(text) + "                        - ALL\n"
+
+
+def test_add_a_mapping_item_like_its_siblings() -> None:
+    text = POD.replace("    image: nginx\n",
+                       "    image: nginx\n    env:\n    -   name: A\n        value: b\n")
+    assert edited(text, add_list_item, (*C0, "env"), {"name": "B", "value": "c"}) == dedent(text) + \
+        "    -   name: B\n        value: c\n"
+
+
+def test_replacing_a_block_list_keeps_its_item_style() -> None:
+    text = FOUR_SPACE_ITEMS % "              -   NET_RAW  # one\n              -   SYS_TIME"
+    assert edited(text, set_field, DEPLOYMENT_DROP, ["ALL", "NET_RAW"]) == text.lstrip("\n").replace(
+        "-   NET_RAW  # one\n              -   SYS_TIME\n", "-   ALL\n              -   NET_RAW\n")
+
+
+def test_a_new_list_of_strings_follows_the_files_other_lists_of_strings() -> None:
+    text = dedent(FOUR_SPACE_ITEMS % "              - NET_RAW") + \
+        "      -   name: sidecar\n          image: envoy\n"
+    path = ("spec", "template", "spec", "containers", 1, "securityContext", "capabilities", "drop")
+    assert edited(text, add_list_item, path, "ALL", dedented=False) == text + \
+        "          securityContext:\n            capabilities:\n              drop:\n              - ALL\n"
+    # Without lists of strings to follow, the items of the file's other lists are the model.
+    widest = text.replace(":\n              - NET_RAW", ": [NET_RAW]")
+    assert edited(widest, add_list_item, path, "ALL", dedented=False).endswith(
+        "drop:\n              -   ALL\n")
+
+
+# Lines added at the end of a collection go after the comments below it that belong to its last
+# child (indented deeper than its own children, or as deep as a flush list's dashes), and before
+# the others: its own trailer, and comments on its parent or on what follows.
+TRAILERS = """
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: app
+    securityContext:
+      capabilities:
+        drop:
+        %s- NET_RAW
+        %s# end of list
+      # end of securityContext
+  # end of containers
+  hostNetwork: true
+"""
+
+
+@pytest.mark.parametrize("indent", ["", "  "])
+def test_add_goes_before_the_lists_own_trailing_comment(indent: str) -> None:
+    text = TRAILERS % (indent, indent)
+    assert edited(text, add_list_item, DROP, "ALL") == dedent(text).replace(
+        "- NET_RAW\n", f"- NET_RAW\n        {indent}- ALL\n")
+
+
+@pytest.mark.parametrize("indent", ["", "  "])
+def test_a_new_key_goes_after_the_trailing_comment_of_a_nested_list(indent: str) -> None:
+    text = TRAILERS % (indent, indent)
+    add = (*SC, "capabilities", "add")
+    assert edited(text, set_field, add, ["NET_BIND_SERVICE"]) == dedent(text).replace(
+        "# end of list\n", "# end of list\n        add:\n        - NET_BIND_SERVICE\n")
+    # The comment at the keys' column is the trailer of securityContext: a new key goes before it.
+    assert edited(text, set_field, PRIV, False) == dedent(text).replace(
+        "# end of list\n", "# end of list\n      privileged: false\n")
+
+
+def test_a_comment_indented_less_than_the_items_stays_out_of_the_list() -> None:
+    text = TRAILERS % ("  ", "")  # `# end of list` now at the column of `drop:`: the mapping's
+    assert edited(text, add_list_item, DROP, "ALL") == dedent(text).replace(
+        "- NET_RAW\n", "- NET_RAW\n          - ALL\n")
+    assert edited(text, set_field, (*SC, "capabilities", "add"), ["X"]) == dedent(text).replace(
+        "- NET_RAW\n", "- NET_RAW\n        add:\n        - X\n")
+
+
+def test_trailing_comments_of_the_last_item_and_after_a_blank_line() -> None:
+    text = POD.replace("    image: nginx\n", "    env:\n    - name: A\n      value: b\n      # about A\n"
+                                              "\n      # more about A\n    # end of env\n"
+                                              "  # end of containers\n")
+    assert edited(text, add_list_item, (*C0, "env"), {"name": "B", "value": "c"}) == dedent(text).replace(
+        "# more about A\n", "# more about A\n    - name: B\n      value: c\n")
+    assert edited(text, set_field, (*C0, "workingDir"), "/") == dedent(text).replace(
+        "# end of env\n", "# end of env\n    workingDir: /\n")
+
+
 @pytest.mark.parametrize(("before", "after"), [
     ("[NET_RAW]", "[NET_RAW, ALL]"),
     ("[]", "[ALL]"),
@@ -464,13 +595,15 @@ def test_combine_joins_disjoint_fixes_and_refuses_when_a_part_does() -> None:
 
 
 def test_document_style() -> None:
-    def style(text: str) -> tuple[int, int, int, str, str]:
+    def style(text: str) -> tuple[int, int, int, int, str, str]:
         s = document_style(next(parse_documents(Source.from_text("x", dedent(text)))))
-        return s.map_indent, s.seq_indent, s.item_indent, s.quote, repr(s.newline)
+        return s.map_indent, s.seq_indent, s.item_indent, s.scalar_item_indent, s.quote, repr(s.newline)
 
-    assert style(POD) == (2, 0, 2, '"', repr("\n"))
-    assert style("a:\n    b:\n        - 'x'\n        - 'y'\n") == (4, 4, 2, "'", repr("\n"))
-    assert style("a: 1\r\n") == (2, 2, 2, '"', repr("\r\n"))
+    assert style(POD) == (2, 0, 2, 2, '"', repr("\n"))
+    assert style("a:\n    b:\n        - 'x'\n        - 'y'\n") == (4, 4, 2, 2, "'", repr("\n"))
+    assert style("a: 1\r\n") == (2, 2, 2, 2, '"', repr("\r\n"))
+    assert style(FOUR_SPACE_ITEMS % "              - NET_RAW")[2:4] == (4, 2)
+    assert style("a:\n-   x\n-   y\n")[2:4] == (4, 4)
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -14,17 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fixhelpers import fix_text
+from fixhelpers import edited, fix_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from klint.config import Settings
 from klint.document import parse_documents
-from klint.edits import render_scalar
+from klint.edits import add_list_item, render_scalar, set_field
 from klint.fixer import differences, fix_source
 from klint.k8s import objects_of
 from klint.source import Source
 
+C0 = ("spec", "containers", 0)
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 HOST_FIELDS = ("hostNetwork", "hostPID", "hostIPC")
@@ -283,3 +284,63 @@ def test_rendered_scalars_read_back(value: str, quote: str) -> None:
     assert document.data == {"key": value}
     (document,) = parse_documents(Source.from_text("x", f"{{key: [{render_scalar(value, quote)}]}}\n"))
     assert document.data == {"key": [value]}
+
+
+@dataclass(frozen=True)
+class TrailedList:
+    """A container's `args` list (in one of many item styles) followed by comments at any column."""
+    lines: list[str]
+    last_item: int  # the index of the list's last line
+    key: int  # the column of the container's keys
+    dash: int  # the column of the list's dashes
+    width: int  # columns from a dash to its item
+    final_newline: bool
+
+    def text(self, lines: list[str] | None = None) -> str:
+        return "\n".join(self.lines if lines is None else lines) + ("\n" if self.final_newline else "")
+
+    def after_comments(self, depth: int) -> int:
+        """The index after the comment lines below the list indented at least `depth` (blank lines
+        between them included)."""
+        position = self.last_item + 1
+        for index in range(self.last_item + 1, len(self.lines)):
+            line = self.lines[index]
+            if line.strip():
+                if not line.lstrip().startswith("#") or len(line) - len(line.lstrip()) < depth:
+                    break
+                position = index + 1
+        return position
+
+
+@st.composite
+def trailed_lists(draw: Callable[[Any], Any]) -> TrailedList:
+    indent = draw(st.sampled_from((2, 4)))
+    key = indent + 2
+    dash = key + draw(st.sampled_from((0, indent)))
+    width = draw(st.integers(2, 4))
+    lines = ["apiVersion: v1", "kind: Pod", "metadata: {name: p}", "spec:", " " * indent + "containers:",
+             " " * indent + "- name: app", " " * key + "args:"]
+    lines += [" " * dash + "-" + " " * (width - 1) + f"a{n}" for n in range(draw(st.integers(1, 3)))]
+    last_item = len(lines) - 1
+    for column in draw(st.lists(st.none() | st.integers(0, dash + width + 2), max_size=4)):
+        lines.append("" if column is None else " " * column + "# note")
+    if draw(st.booleans()):
+        lines.append(" " * indent + "hostNetwork: true")
+    return TrailedList(lines, last_item, key, dash, width, draw(st.booleans()))
+
+
+@PROPERTY
+@given(trailed_lists())
+def test_new_items_and_keys_follow_their_siblings_and_keep_comments_attached(case: TrailedList) -> None:
+    """A new item looks like its siblings and goes after the comments that belong to the last item
+    (indented deeper than the dashes), before the list's own trailer and anything less indented. A
+    new key of the container goes after the comments that belong to the list (as deep as its
+    dashes when it is flush under its key, deeper than the keys otherwise)."""
+    text = case.text()
+    position = case.after_comments(case.dash + 1)
+    item = " " * case.dash + "-" + " " * (case.width - 1) + "new"
+    assert edited(text, add_list_item, (*C0, "args"), "new", dedented=False) == \
+        case.text([*case.lines[:position], item, *case.lines[position:]])
+    position = case.after_comments(case.key if case.dash == case.key else case.key + 1)
+    assert edited(text, set_field, (*C0, "workingDir"), "/", dedented=False) == \
+        case.text([*case.lines[:position], " " * case.key + "workingDir: /", *case.lines[position:]])
