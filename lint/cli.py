@@ -61,7 +61,7 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 
 
 @main.command("lint")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))  # unreadable: an input error
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text",
               show_default=True, help="Report format on standard output.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT:FILE", callback=_parse_outputs,
@@ -100,7 +100,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint.discover import discover
     from klint.document import C_COMPOSER
-    from klint.engine import lint_file
+    from klint.engine import FileResult, Problem, lint_file
     from klint.reporters import Report, renderer
 
     try:
@@ -121,7 +121,13 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
 
     results = []
     outcomes = []
-    for path in discover(paths or (".",), settings.exclude):
+
+    def unreadable(err: OSError) -> None:  # a directory that cannot be listed, reported in its place
+        path = str(err.filename)
+        results.append(FileResult(path, problems=[Problem(path, 1, 1, f"cannot read directory: "
+                                                                      f"{err.strerror or err}")]))
+
+    for path in discover(paths or (".",), settings.exclude, unreadable):
         data = sys.stdin.buffer.read() if path == "-" else None
         name = stdin_filename if path == "-" else path
         if fix or diff:  # the fixed stream or the diff goes to standard output, the report to stderr

@@ -3,6 +3,7 @@ Helm templates and rendered output, non-Kubernetes YAML, `klint rules` and `klin
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -414,6 +416,140 @@ def test_a_directory_or_missing_file_is_an_error_not_a_crash(project: Path) -> N
     result = klint_process("manifests/nope.yaml", cwd=project)
     assert result.returncode == 2 and "manifests/nope.yaml:1:1: ERROR cannot read file" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_missing_paths_are_errors_and_the_others_are_linted(project: Path) -> None:
+    code, out, _ = klint(*CORE_RULES, "manifests/nope.yaml", "gone/", "manifests")
+    assert code == 2
+    assert "manifests/nope.yaml:1:1: ERROR cannot read file: No such file or directory" in out
+    assert "gone/:1:1: ERROR cannot read file: No such file or directory" in out
+    assert "manifests/debug-pod.yaml:12:9: CRITICAL KL101" in out
+
+
+def lock(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take away every permission. A user who can read anything anyway (root, as in many CI
+    containers) gets the error an unprivileged user would get, from `open` and `os.scandir`."""
+    path.chmod(0)
+    if not os.access(path, os.R_OK):
+        return
+    denied = os.path.abspath(path)
+
+    def guard(real: Any) -> Any:
+        def call(target: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(target, (str, os.PathLike)) and os.path.abspath(target) == denied:
+                raise PermissionError(13, "Permission denied", str(target))
+            return real(target, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(builtins, "open", guard(builtins.open))
+    monkeypatch.setattr(os, "scandir", guard(os.scandir))
+
+
+def test_an_unreadable_file_named_on_the_command_line_is_an_input_error(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    unreadable = write(project, "unread.yaml", PRIVILEGED_POD)
+    lock(unreadable, monkeypatch)
+    try:
+        code, out, _ = klint(*CORE_RULES, "unread.yaml", "manifests/debug-pod.yaml")
+    finally:
+        unreadable.chmod(0o644)
+    assert code == 2
+    assert report_lines(out)[0] == "unread.yaml:1:1: ERROR cannot read file: Permission denied"
+    assert "manifests/debug-pod.yaml:12:9: CRITICAL KL101" in out
+
+
+def test_readability_is_not_checked_before_the_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each path is read in turn and reported on its own: nothing stops the run up front (this one runs
+    as root too)."""
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    code, out, _ = klint(*CORE_RULES, "manifests", "manifests/web.yaml")
+    assert code == 1 and "manifests/debug-pod.yaml:12:9: CRITICAL KL101" in out
+
+
+def test_an_unreadable_directory_is_an_input_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = project / "manifests" / "locked"
+    write(locked, "hidden-pod.yaml", PRIVILEGED_POD)
+    lock(locked, monkeypatch)
+    try:
+        code, out, _ = klint(*CORE_RULES, "manifests")
+        code_named, out_named, _ = klint(*CORE_RULES, "manifests/locked")
+    finally:
+        locked.chmod(0o755)
+    assert code == 2
+    assert "manifests/locked:1:1: ERROR cannot read directory: Permission denied" in out
+    assert "manifests/debug-pod.yaml:12:9: CRITICAL KL101" in out
+    assert code_named == 2
+    assert report_lines(out_named)[0] == ("manifests/locked:1:1: ERROR cannot read directory: "
+                                          "Permission denied")
+
+
+def test_a_directory_that_cannot_be_listed_is_an_input_error(project: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """As above, simulated, so that it runs as root too: the run never comes back clean without
+    having looked inside."""
+    write(project, "manifests/locked/hidden-pod.yaml", PRIVILEGED_POD)
+    scandir = os.scandir
+
+    def failing_scandir(path: str) -> object:
+        if Path(path) == Path("manifests/locked"):
+            raise PermissionError(13, "Permission denied", path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", failing_scandir)
+    code, out, _ = klint(*CORE_RULES, "--format", "json", "manifests")
+    assert code == 2
+    assert json.loads(out)["errors"] == [{"path": os.path.join("manifests", "locked"), "line": 1, "column": 1,
+                                          "message": "cannot read directory: Permission denied"}]
+
+
+# --- which files -------------------------------------------------------------------------------
+
+def test_exclude_relative_to_the_directory_given(project: Path) -> None:
+    write(project, "manifests/test/t.yaml", PRIVILEGED_POD)
+    _, out, _ = klint(*CORE_RULES, "--exclude", "test/*.yaml", "manifests")
+    assert "manifests/test" not in out and "manifests/debug-pod.yaml" in out
+    _, out, _ = klint(*CORE_RULES, "--exclude", "manifests/test/*.yaml", "manifests")
+    assert "manifests/test" not in out and "manifests/debug-pod.yaml" in out
+
+
+def test_suffixes_in_any_case_and_each_file_once(project: Path) -> None:
+    write(project, "upper/POD.YAML", PRIVILEGED_POD)
+    os.symlink("POD.YAML", project / "upper" / "alias.Yml")
+    _, out, _ = klint(*CORE_RULES, "upper")
+    assert "upper/POD.YAML:12:9: CRITICAL KL101" in out
+    assert "alias" not in out  # the same file, linted once under the first name
+    _, out, _ = klint(*CORE_RULES, "upper", "upper/alias.Yml")  # named explicitly: linted
+    assert "upper/alias.Yml:12:9: CRITICAL KL101" in out
+
+
+@pytest.mark.parametrize("output_format", ["github", "sarif"])
+def test_standard_input_is_not_made_a_path_in_the_repository(project: Path, output_format: str) -> None:
+    (project / ".git").mkdir()
+    result = klint_process(*CORE_RULES, "--format", output_format, "-", cwd=project / "manifests",
+                           stdin=PRIVILEGED_POD)
+    assert result.returncode == 1
+    assert "manifests/-" not in result.stdout
+    if output_format == "github":
+        assert "::error file=-,line=12,col=9," in result.stdout
+    else:
+        uris = {location["physicalLocation"]["artifactLocation"]["uri"]
+                for run in json.loads(result.stdout)["runs"] for r in run["results"]
+                for location in r["locations"]}
+        assert uris == {"-"}
+    # a name given with --stdin-filename is a path like any other
+    result = klint_process(*CORE_RULES, "--format", "github", "-", "--stdin-filename", "pod.yaml",
+                           cwd=project / "manifests", stdin=PRIVILEGED_POD)
+    assert "::error file=manifests/pod.yaml,line=12,col=9," in result.stdout
+
+
+def test_the_readme_json_example_is_what_klint_prints() -> None:
+    readme = Path(__file__).parent.parent / "README.md"
+    example = re.search(r"example, `klint (--format json[^`]*)` prints:\n\n```json\n(.*?)```",
+                        readme.read_text(), re.DOTALL)
+    assert example is not None
+    result = klint_process(*example[1].split(), cwd=readme.parent)
+    version = re.compile(r'"version": "[^"]*"')  # a release need not touch the README
+    assert version.sub("", result.stdout) == version.sub("", example[2])
 
 
 # --- Helm, non-Kubernetes YAML -----------------------------------------------------------------

@@ -90,7 +90,9 @@ def repository_root(start: Path | None = None) -> Path:
 
 def repository_path(path: str, root: Path) -> str | None:
     """A reported path (relative to the current directory, or absolute) relative to `root`, with `/`
-    separators; None when the file is outside `root`."""
+    separators; None when the file is outside `root`. Standard input (`-`) is no file: kept as is."""
+    if path == "-":
+        return path
     absolute = Path(os.path.abspath(path))
     for candidate, base in ((absolute, root), (absolute.resolve(), root.resolve())):
         if candidate.is_relative_to(base):
