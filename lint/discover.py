@@ -15,16 +15,17 @@ def _normalize(path: str) -> str:
 
 def is_excluded(path: str, patterns: Iterable[str], root: str | None = None) -> bool:
     """Whether `path` (found under the directory `root`, or named on the command line) is excluded.
-    A pattern without `/` matches any single component of the path (as in .gitignore); one with `/`
-    matches the path relative to `root`, or the path as given, or a directory above it in either.
-    `*` may cross `/` in patterns with `/`."""
+    A pattern without `/` matches any single component of the path below `root` (as in .gitignore:
+    where the checkout happens to live does not matter), or of the path as given when it was named;
+    one with `/` matches the path relative to `root`, or the path as given, or a directory above it
+    in either. `*` may cross `/` in patterns with `/`."""
     candidates = [_normalize(path)]
     if root is not None:
         candidates.append(_normalize(os.path.relpath(path, root)))
     # the path and the directories above it, so that a pattern naming a directory excludes its files
     prefixes = {"/".join(parts[:end]) for parts in (c.split("/") for c in candidates)
                 for end in range(1, len(parts) + 1)}
-    components = candidates[0].split("/")
+    components = candidates[-1].split("/")
     for pattern in patterns:
         pattern = pattern.rstrip("/")
         if "/" in pattern:

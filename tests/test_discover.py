@@ -150,3 +150,10 @@ def test_is_excluded() -> None:
     assert is_excluded("charts/app/pod.yaml", ["app/*.yaml"], root="charts")  # at the directory given
     assert is_excluded("/abs/charts/app/pod.yaml", ["app/*.yaml"], root="/abs/charts")
     assert is_excluded("charts/app/pod.yaml", ["charts/app"])  # a directory excludes its files
+
+
+def test_a_pattern_without_slash_ignores_the_directories_above_the_root() -> None:
+    """A checkout that happens to live in a directory named `test` is not excluded by `test`."""
+    assert not is_excluded("/ci/test/repo/deploy/pod.yaml", ["test"], root="/ci/test/repo")
+    assert is_excluded("/ci/test/repo/deploy/test/pod.yaml", ["test"], root="/ci/test/repo")
+    assert is_excluded("test/pod.yaml", ["test"])  # a file named on the command line: its path as given
