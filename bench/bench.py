@@ -1,6 +1,6 @@
 """Throughput and memory of klint against the bare C composer, on a synthetic corpus.
 
-    .venv/bin/python bench/bench.py --files 1000
+    .venv/bin/python bench/bench.py --files 1000 [--stream]
 
 Writes N realistic manifests (~5 KB each: Deployments with Services and ConfigMaps, CronJobs,
 StatefulSets, DaemonSets, rendered Helm output, JSON; some hardened, some not) to a temporary
@@ -206,13 +206,19 @@ def _json_manifest(rng: random.Random, name: str) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def write_corpus(directory: Path, count: int, seed: int) -> None:
+def write_corpus(directory: Path, count: int, seed: int, stream: bool = False) -> None:
     rng = random.Random(seed)
+    texts = []
     for number in range(count):
         name, text = manifest_file(rng, number)
+        if stream:
+            texts.append(text)
+            continue
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    if stream:
+        (directory / "stream.yaml").write_text("---\n".join(texts), encoding="utf-8")
 
 
 # --- the measurements (each runs in its own process) ----------------------------------------------
@@ -278,6 +284,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1000, help="how many manifests to generate (1000)")
     parser.add_argument("--seed", type=int, default=2, help="random seed of the corpus (2)")
+    parser.add_argument("--stream", action="store_true",
+                        help="write the manifests as one multi-document file instead of one file each")
     parser.add_argument("--measure", choices=list(MEASUREMENTS), help=argparse.SUPPRESS)
     parser.add_argument("--directory", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -286,8 +294,8 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory(prefix="klint-bench-") as directory:
-        write_corpus(Path(directory), args.files, args.seed)
-        print(f"{args.files} synthetic manifests in {directory}")
+        write_corpus(Path(directory), args.files, args.seed, args.stream)
+        print(f"{args.files} synthetic manifests in {directory}" + (", in one stream" if args.stream else ""))
         for name in MEASUREMENTS:
             child = subprocess.run([sys.executable, __file__, "--measure", name, "--directory", directory],
                                    capture_output=True, text=True, check=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -40,8 +42,11 @@ RESOLVABLE_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("bool", "int", "float", "null", "merge", "timestamp")
 )
 MAX_DEPTH = 256
-# Aliases can make a small text expand enormously ("billion laughs"); bound the work per document.
+# Aliases can make a small text expand enormously ("billion laughs"); bound the work per document by its
+# own text (padding elsewhere in the file must not raise it), and per stream so that many documents each
+# at the minimum stay within a multiple of the file.
 MIN_NODE_BUDGET = 200_000
+NODES_PER_CHARACTER = 20
 # The C composer recurses on the C stack, some 300 bytes per level of nesting, and crashes the process
 # on input nested ~30,000 levels deep (with an 8 MB stack): text that may nest deeper than this is
 # measured first (`_check_nesting`, without recursion). Real manifests, even large JSON ones, rarely
@@ -97,6 +102,7 @@ def make_loader(text: str, pure: bool = False) -> Any:
 _BLOCK_RUN = rf"[ \t?:-]{{{C_SAFE_DEPTH // 4}}}"
 _DEEP_BLOCK_LINE = re.compile("\n" + _BLOCK_RUN)
 _DEEP_BLOCK_START = re.compile(_BLOCK_RUN)
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)  # at column 0 after a LF
 _OTHER_LINE_BREAKS = ("\x85", "\u2028", "\u2029")  # YAML 1.1 line breaks besides LF and CR
 
 
@@ -104,7 +110,12 @@ def _may_nest_deeply(text: str) -> bool:
     """Whether the text might nest deeper than C_SAFE_DEPTH (a cheap over-estimate): flow collections
     nest at most once per bracket, block collections at most twice per column."""
     if text.count("[") + text.count("{") > C_SAFE_DEPTH // 2:
-        return True
+        # A `---` line ends every collection (or is an error, in a flow collection or a quoted
+        # scalar): count per document, so that a long stream of small ones is not measured.
+        bounds = [0, *(match.start() for match in _DOCUMENT_START.finditer(text)), len(text)]
+        if any(text.count("[", start, end) + text.count("{", start, end) > C_SAFE_DEPTH // 2
+               for start, end in itertools.pairwise(bounds)):
+            return True
     lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
     if lone_cr or any(line_break in text for line_break in _OTHER_LINE_BREAKS):
         return True  # lines not broken by LF: measure rather than look for long line starts
@@ -196,9 +207,10 @@ def decode_scalar(node: ScalarNode) -> Any:
 
 
 def _plain_key(text: str) -> str:
-    """A plain scalar key as a JSON object key; most are names, which need no decoding."""
+    """A plain scalar key as a JSON object key; most are names, which need no decoding. Names are
+    interned: every document repeats them, and the engine keeps each object's data to the end."""
     if text[:1].isalpha() and text not in _WORDS:
-        return text
+        return sys.intern(text)
     return key_string(resolve_plain(text))
 
 
@@ -271,6 +283,15 @@ class Document:
         """The span of the value at `path`, or of its nearest present ancestor when it is absent."""
         return self.entry_span(self.entries[self.nearest(path)])
 
+    def release(self) -> None:
+        """Drop the source map (nodes and entries), most of a document's memory, and keep its data: the
+        engine does so once the document's objects are checked, while a later object may still read
+        their data (`K8sObject.related`). Spans then cover the whole document."""
+        root = ScalarNode(PLAIN_TAG, "", start_mark=self.root.start_mark, end_mark=self.root.end_mark)
+        self.root = root
+        self.entries = {(): Entry(None, root)}
+        self.duplicate_keys = []
+
 
 class InputError(Exception):
     """A file klint cannot read or parse, with a 1-based position."""
@@ -289,10 +310,10 @@ class _Builder:
     rather than through `build`. `depth` counts collections; `budget` counts the nodes visited, which
     aliases can make far more than the text has."""
 
-    def __init__(self, text_length: int) -> None:
+    def __init__(self, budget: int) -> None:
         self.entries: dict[Path, Entry] = {}
         self.duplicates: list[DuplicateKey] = []
-        self.budget = max(MIN_NODE_BUDGET, 20 * text_length)
+        self.budget = budget
 
     def build(self, node: Node, path: Path, depth: int) -> Any:
         """The data of `node`; records the entries of its descendants (not its own)."""
@@ -373,6 +394,7 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
     if not pure and C_COMPOSER and _may_nest_deeply(text):
         _check_nesting(text)
     loader = make_loader(text, pure)
+    stream_budget = MIN_NODE_BUDGET + NODES_PER_CHARACTER * len(text)
     index = 0
     previous_end = -1  # a `# Source:` comment before the end of the previous document is not this one's
     try:
@@ -385,9 +407,12 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
                 root = _next_root(loader)
                 if root is None:
                     break
-                builder = _Builder(len(text))
+                length = root.end_mark.index - root.start_mark.index
+                budget = min(max(MIN_NODE_BUDGET, NODES_PER_CHARACTER * length), stream_budget)
+                builder = _Builder(budget)
                 builder.entries[()] = Entry(None, root)
                 data = builder.build(root, (), 0)
+                stream_budget -= budget - builder.budget
             finally:
                 if collecting:
                     gc.enable()

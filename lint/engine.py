@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ from ruamel.yaml.nodes import ScalarNode
 from klint.config import Settings
 from klint.document import Document, InputError, Path, parse_documents
 from klint.fix import Fix
-from klint.k8s import K8sObject, ObjectRef, format_path, objects_of
+from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 
@@ -90,10 +91,28 @@ def uses_chart_values(document: Document) -> bool:
 
 def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
-    or whose scalars use chart values."""
+    or whose scalars use chart values.
+
+    Each document's objects are checked as soon as it is parsed, and its source map then freed, so
+    that a long stream is not held in memory; their data stays in the stream for related lookups."""
+    # Linting makes many objects that live to the end (the stream's data, the findings) and no reference
+    # cycles once objects are released: the garbage collector would only walk them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_source(source, rules, settings)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
     result = FileResult(source.path, source)
     templated = "{{" in source.text
-    stream: list[K8sObject] = []  # every object first: a rule may look up a related one (K8sObject.related)
+    stream = Stream()
+    findings: list[list[Finding]] = []  # each object's, in stream order
+    # Objects whose rules looked up a related object and found none: one later in the input may match.
+    missed: list[tuple[int, K8sObject, list[tuple[str, str, bool]]]] = []
     try:
         for document in parse_documents(source):
             if templated and uses_chart_values(document):
@@ -102,21 +121,46 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1
-            stream.extend(objects)
+            for obj in objects:
+                stream.add(obj)
+            for obj in objects:
+                obj.stream = stream
+                stream.misses = []
+                result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
+                findings.append(check_object(obj, rules, settings))
+                if stream.misses:
+                    missed.append((len(findings) - 1, obj, stream.misses))
+            for obj in objects:
+                obj.release()
     except InputError as err:
         if templated:
             return FileResult(source.path, source, skipped=HELM_HINT)
         result.problems.append(Problem(source.path, err.line, err.column, err.message))
-    for obj in stream:
-        obj.stream = stream
-        result.objects += 1
-        result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
-        result.findings.extend(check_object(obj, rules, settings))
-    for obj in stream:  # done with them: free their documents now (see K8sObject.release)
-        obj.release()
+    result.objects = len(stream)
+    late = {(obj.ref.document, obj.root): position for position, obj, misses in missed
+            if any(stream.first(obj, *miss) is not None for miss in misses)}
+    if late:
+        _check_again(source, rules, settings, stream, late, findings)
+    result.findings = [finding for found in findings for finding in found]
     result.findings.sort(key=Finding.sort_key)
     return result
 
+
+def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: Stream,
+                 late: dict[tuple[int, Path], int], findings: list[list[Finding]]) -> None:
+    """Check again, now that the whole stream is known, the objects whose lookups find an object that
+    came after them; their source maps were freed, so their documents are parsed again (rare: inputs
+    usually define a ServiceAccount or role before what uses it)."""
+    last = max(document for document, _ in late)
+    for document in parse_documents(source):
+        for obj in objects_of(document):
+            position = late.get((document.index, obj.root))
+            if position is not None:
+                obj.stream = stream
+                findings[position] = check_object(obj, rules, settings)
+                obj.stream = None
+        if document.index >= last:
+            break
 
 def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[Finding]:
     document: Document = obj.document

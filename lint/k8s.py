@@ -3,7 +3,7 @@ the security context each container ends up with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -105,9 +105,9 @@ class K8sObject:
             document=document.index,
             item=root[1] if root and isinstance(root[1], int) else None,
         )
-        # Every object of the same input (file or stream), in order; the engine sets it before any
-        # rule runs, so that a rule can look up a related object (a pod's ServiceAccount).
-        self.stream: Sequence[K8sObject] = (self,)
+        # The objects of the same input (file or stream); the engine sets it before any rule runs, so
+        # that a rule can look up a related object (a pod's ServiceAccount).
+        self.stream: Stream | None = None
 
     @property
     def kind(self) -> str:
@@ -131,22 +131,18 @@ class K8sObject:
         """The object of `kind` and `name` in the same input that this object can refer to: for a
         namespaced kind, one in the same namespace (an object without `metadata.namespace` lands
         where it is applied, so it may share any)."""
-        for other in self.stream:
-            if other.kind == kind and other.ref.name == name and (
-                    not namespaced or None in (self.ref.namespace, other.ref.namespace)
-                    or self.ref.namespace == other.ref.namespace):
-                return other
-        return None
+        stream = self.stream if self.stream is not None else Stream([self])
+        return stream.related(self, kind, name, namespaced)
 
     def release(self) -> None:
-        """Drop the references that tie this object, its pod spec and containers, and the other objects
-        of its input to one another. They make reference cycles, which only the garbage collector
-        frees, and parsing keeps the collector paused (see `parse_documents`): the engine releases an
-        input's objects when it is done with them, so that their documents are freed at once."""
-        self.stream = ()
+        """Drop what ties this object to its source map and to the other objects: reference cycles
+        (the stream, the pod spec and its containers), which only the garbage collector frees, and the
+        document's nodes (see `Document.release`). The data stays, for other objects' lookups."""
+        self.stream = None
         pod = self.__dict__.pop("pod", None)  # the cached_property's value
         if pod is not None:
             pod.__dict__.pop("containers", None)
+        self.document.release()
 
     @cached_property
     def pod(self) -> PodSpec | None:
@@ -154,6 +150,44 @@ class K8sObject:
         if path is None:
             return None
         return PodSpec(self, path, self.get(path))
+
+
+class Stream:
+    """The objects of one input, in order, indexed by kind and name so that a lookup does not scan
+    them all. The engine adds each document's objects before checking them: while later ones are
+    still to come, a lookup that finds nothing is recorded in `misses`, as later objects may match."""
+
+    def __init__(self, objects: Iterable[K8sObject] = ()) -> None:
+        self.objects: list[K8sObject] = []
+        self._named: dict[tuple[str, str], list[K8sObject]] = {}
+        self.misses: list[tuple[str, str, bool]] = []
+        for obj in objects:
+            self.add(obj)
+
+    def add(self, obj: K8sObject) -> None:
+        self.objects.append(obj)
+        self._named.setdefault((obj.kind, obj.ref.name), []).append(obj)
+
+    def __iter__(self) -> Iterator[K8sObject]:
+        return iter(self.objects)
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def related(self, obj: K8sObject, kind: str, name: str, namespaced: bool = True) -> K8sObject | None:
+        """The first object in stream order that `obj` can refer to (see `K8sObject.related`)."""
+        found = self.first(obj, kind, name, namespaced)
+        if found is None:
+            self.misses.append((kind, name, namespaced))
+        return found
+
+    def first(self, obj: K8sObject, kind: str, name: str, namespaced: bool) -> K8sObject | None:
+        """`related`, without recording a miss."""
+        for other in self._named.get((kind, name), ()) if isinstance(name, str) else ():
+            if not namespaced or None in (obj.ref.namespace, other.ref.namespace) \
+                    or obj.ref.namespace == other.ref.namespace:
+                return other
+        return None
 
 
 def pod_spec_path(kind: str, data: dict[str, Any]) -> Path | None:

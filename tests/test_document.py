@@ -207,11 +207,16 @@ def test_keys_equal_after_decoding_are_duplicates() -> None:
     assert [d.path for d in document.duplicate_keys] == [("true",)]
 
 
-def test_alias_bomb_is_an_error_not_a_hang() -> None:
+def laughs(levels: int) -> str:
+    """A document whose anchors each hold ten of the one before: 10**levels scalars from ~60*levels bytes."""
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    for level in range(1, 10):
+    for level in range(1, levels):
         lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
-    err = error("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_an_error_not_a_hang() -> None:
+    err = error(laughs(10))
     assert "alias" in err.message and err.line >= 1
 
 
@@ -225,6 +230,47 @@ def test_aliases_within_budget_are_expanded() -> None:
         """)
     containers = document.data["spec"]["containers"]
     assert containers[0]["env"] == containers[1]["env"] == [{"name": "A", "value": "1"}]
+
+
+def test_padding_the_file_does_not_raise_a_documents_alias_budget() -> None:
+    # each document's budget comes from its own text: 2 MB of comments before it do not count
+    padding = "#" * 99 + "\n"
+    err = error(padding * 20_000 + laughs(10))
+    assert "alias" in err.message and err.line > 20_000
+    err = error("a: b\n---\n" + padding * 20_000 + "---\n" + laughs(10))
+    assert "alias" in err.message and err.line > 20_000
+
+
+def test_many_documents_each_within_its_budget_are_bounded_together() -> None:
+    # each expands to some 136,000 nodes, within the minimum budget of a document, but the stream's
+    # budget is a multiple of the whole text: a long run of them is refused, after the first ones
+    assert len(documents(laughs(5))) == 1
+    err = error("---\n".join([laughs(5)] * 30))
+    assert "alias" in err.message and 10 < err.line < 30 * 6
+
+
+def test_large_legitimate_alias_use_is_expanded() -> None:
+    # more nodes than the minimum budget, from a document whose own text is large enough: after other
+    # documents and padding, and as one of many documents that each use aliases a little
+    env = "".join(f"  - {{name: VARIABLE_{i}, value: \"value-{i}\"}}\n" for i in range(1_000))
+    uses = "".join(f"  - {{name: c{i}, env: *env}}\n" for i in range(70))
+    big = f"env: &env\n{env}containers:\n{uses}"
+    small = "env: &e [{name: A, value: '1'}, {name: B, value: '2'}]\nuses: [*e, *e, *e, *e, *e]\n"
+    text = "# " + "x" * 1_000 + "\n" + "---\n".join([small] * 500 + [big] + [small] * 500)
+    parsed = documents(text)
+    assert len(parsed) == 1001
+    containers = parsed[500].data["containers"]
+    assert len(containers) == 70 and containers[69]["env"][999] == {"name": "VARIABLE_999",
+                                                                    "value": "value-999"}
+    assert parsed[-1].data["uses"][4] == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+
+
+def test_a_released_document_keeps_its_data_and_spans_the_whole_document() -> None:
+    text = "# header\nkind: Pod\nspec:\n  hostPID: true\n"
+    (document,) = documents(text)
+    document.release()
+    assert document.data == {"kind": "Pod", "spec": {"hostPID": True}}
+    assert covered(document, document.span(("spec", "hostPID"))) == text.removeprefix("# header\n")
 
 
 def test_nesting_deeper_than_the_limit_is_an_error() -> None:
@@ -241,8 +287,19 @@ def test_nesting_deeper_than_the_limit_is_an_error() -> None:
     "a:\r  " + "- " * 100_000 + "x",
 ], ids=["flow-sequences", "flow-mappings", "block-sequences", "complex-keys", "nested-block", "cr-breaks"])
 def test_very_deep_nesting_is_an_error_not_a_crash(text: str) -> None:
-    # The C composer recurses on the C stack: run in a child process so that a crash fails this test
-    # instead of killing the test run.
+    assert "nesting is deeper than" in parse_in_child(text)
+
+
+def test_brackets_are_counted_per_document() -> None:
+    # many brackets, but a document start ends (or breaks) every collection: not measured, and the
+    # composer stops at the first `---`, 4,000 levels deep
+    text = "a: " + "\n--- \n".join(["[" * 4_000] * 25)
+    assert parse_in_child(text) == "2:1: did not find expected node content\n"
+
+
+def parse_in_child(text: str) -> str:
+    """The error parsing `text` reports. The C composer recurses on the C stack: run in a child process
+    so that a crash fails the test instead of killing the test run."""
     script = textwrap.dedent("""
         import sys
         from klint.document import InputError, parse_documents
@@ -255,7 +312,7 @@ def test_very_deep_nesting_is_an_error_not_a_crash(text: str) -> None:
     child = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True, text=True,
                            check=False)
     assert child.returncode == 0, child.stderr[-2000:]
-    assert "nesting is deeper than" in child.stdout
+    return child.stdout
 
 
 def test_many_brackets_without_deep_nesting_parse_normally() -> None:

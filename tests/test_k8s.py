@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from klint.document import parse_documents
-from klint.k8s import Container, K8sObject, format_path, objects_of
+from klint.k8s import Container, K8sObject, Stream, format_path, objects_of
 from klint.source import Source
 
 POD_SPEC = """\
@@ -350,3 +350,48 @@ def test_format_path() -> None:
         "spec.containers[0].securityContext.privileged")
     assert format_path(("items", 3)) == "items[3]"
     assert format_path(()) == ""
+
+
+def test_related_finds_the_first_object_the_namespace_rules_allow() -> None:
+    stream = Stream(objects("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web, namespace: shop}
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: robot, namespace: other}
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: robot}
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: robot, namespace: shop}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: robot}
+        """))
+    pod, other, anywhere, shop, role = stream
+    for obj in stream:
+        obj.stream = stream
+    assert pod.related("ServiceAccount", "robot") is anywhere  # the first that may share its namespace
+    assert pod.related("ServiceAccount", "robot", namespaced=False) is other
+    assert shop.related("ServiceAccount", "robot") is anywhere
+    assert other.related("ServiceAccount", "robot") is other
+    assert pod.related("ClusterRole", "robot", namespaced=False) is role
+    assert pod.related("Role", "robot") is None and pod.related("ServiceAccount", "web") is None
+    assert stream.misses == [("Role", "robot", True), ("ServiceAccount", "web", True)]
+    assert stream.first(pod, "Role", "robot", True) is None and len(stream.misses) == 2
+
+
+def test_an_object_alone_finds_itself() -> None:
+    (account,) = objects("""
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: robot}
+        """)
+    assert account.stream is None
+    assert account.related("ServiceAccount", "robot") is account
