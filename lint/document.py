@@ -42,11 +42,11 @@ RESOLVABLE_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("bool", "int", "float", "null", "merge", "timestamp")
 )
 MAX_DEPTH = 256
-# Aliases can make a small text expand enormously ("billion laughs"); bound the work per document by its
-# own text (padding elsewhere in the file must not raise it), and per stream so that many documents each
-# at the minimum stay within a multiple of the file.
-MIN_NODE_BUDGET = 200_000
-NODES_PER_CHARACTER = 20
+# Aliases can make a small text expand enormously ("billion laughs"). The nodes that aliases add (a
+# collection met again) are bounded by a multiple of the distinct nodes of the stream, so that neither
+# padding (comments, long scalars) nor many small documents buy a bomb more room.
+MIN_ALIAS_EXPANSION = 200_000
+EXPANSION_PER_NODE = 20
 # The C composer recurses on the C stack, some 300 bytes per level of nesting, and crashes the process
 # on input nested ~30,000 levels deep (with an 8 MB stack): text that may nest deeper than this is
 # measured first (`_check_nesting`, without recursion). Real manifests, even large JSON ones, rarely
@@ -303,17 +303,26 @@ class InputError(Exception):
         self.column = column
 
 
+class _AliasBudget:
+    """The nodes of a stream: `distinct` as written, `expanded` as aliases repeat them."""
+
+    def __init__(self) -> None:
+        self.distinct = 0
+        self.expanded = 0
+
+
 class _Builder:
     """Converts one composed document to data and its source map.
 
     This visits every node of every input: scalars, the most common, are decoded where they are met
-    rather than through `build`. `depth` counts collections; `budget` counts the nodes visited, which
-    aliases can make far more than the text has."""
+    rather than through `build`. `depth` counts collections; a collection visited again is an alias
+    (the composer hands out the anchored node itself), and what it repeats is charged to `aliases`."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, aliases: _AliasBudget) -> None:
         self.entries: dict[Path, Entry] = {}
         self.duplicates: list[DuplicateKey] = []
-        self.budget = budget
+        self.aliases = aliases
+        self.visited: set[int] = set()  # ids of this document's collections (its nodes stay alive)
 
     def build(self, node: Node, path: Path, depth: int) -> Any:
         """The data of `node`; records the entries of its descendants (not its own)."""
@@ -336,8 +345,14 @@ class _Builder:
     def enter(self, node: Node, depth: int) -> None:
         if depth > MAX_DEPTH:
             raise InputError(_too_deep(), *_position(node))
-        self.budget -= len(node.value) + 1
-        if self.budget < 0:
+        size = len(node.value) + 1
+        aliases = self.aliases
+        if id(node) not in self.visited:
+            self.visited.add(id(node))
+            aliases.distinct += size
+            return
+        aliases.expanded += size
+        if aliases.expanded > MIN_ALIAS_EXPANSION + EXPANSION_PER_NODE * aliases.distinct:
             raise InputError("aliases expand this document beyond a sane size", *_position(node))
 
     def build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
@@ -394,7 +409,7 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
     if not pure and C_COMPOSER and _may_nest_deeply(text):
         _check_nesting(text)
     loader = make_loader(text, pure)
-    stream_budget = MIN_NODE_BUDGET + NODES_PER_CHARACTER * len(text)
+    aliases = _AliasBudget()
     index = 0
     previous_end = -1  # a `# Source:` comment before the end of the previous document is not this one's
     try:
@@ -407,12 +422,9 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
                 root = _next_root(loader)
                 if root is None:
                     break
-                length = root.end_mark.index - root.start_mark.index
-                budget = min(max(MIN_NODE_BUDGET, NODES_PER_CHARACTER * length), stream_budget)
-                builder = _Builder(budget)
+                builder = _Builder(aliases)
                 builder.entries[()] = Entry(None, root)
                 data = builder.build(root, (), 0)
-                stream_budget -= budget - builder.budget
             finally:
                 if collecting:
                     gc.enable()
