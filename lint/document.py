@@ -448,6 +448,11 @@ def _next_root(loader: Any) -> Node | None:
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or "invalid YAML"
+        context = err.context_mark
+        if (err.problem and err.context and context is not None and mark is not None
+                and (context.line, context.column) != (mark.line, mark.column)):
+            # where the construct that went wrong began: often the line to fix (an unclosed `{`)
+            problem += f" ({err.context} started at {context.line + 1}:{context.column + 1})"
         if mark is None:
             raise InputError(problem) from None
         raise InputError(problem, mark.line + 1, mark.column + 1) from None

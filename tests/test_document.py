@@ -392,6 +392,12 @@ def test_yaml_errors_have_a_line_and_column(text: str, position: tuple[int, int]
     assert err.message and "Traceback" not in err.message
 
 
+def test_yaml_errors_say_where_the_construct_that_went_wrong_began() -> None:
+    err = error("a: 1\nb: {x: 1,\n  y: 2\nc: 3\n")
+    assert (err.line, err.column) == (4, 2)
+    assert err.message == "did not find expected ',' or '}' (while parsing a flow mapping started at 2:4)"
+
+
 def test_documents_before_an_error_are_still_produced() -> None:
     stream = parse_documents(Source.from_text("x.yaml", "a: 1\n---\nb: [\n"))
     assert next(stream).data == {"a": 1}
