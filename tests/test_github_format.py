@@ -95,10 +95,17 @@ def test_suppressed_findings_are_not_annotated(monkeypatch: pytest.MonkeyPatch, 
 def test_escaping_follows_the_runner() -> None:
     assert escape_data("100% a\r\nb: c, d") == "100%25 a%0D%0Ab: c, d"
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
-    line = command("warning", "50%\nnext: x, y", file="dir,1/a:b.yaml", line=3, col=None, title="T: 1, 2")
-    assert line == "::warning file=dir%2C1/a%3Ab.yaml,line=3,title=T%3A 1%2C 2::50%25%0Anext: x, y"
+    line = command("warning", "50%: x, y", file="dir,1/a:b.yaml", line=3, col=None, title="T: 1, 2")
+    assert line == "::warning file=dir%2C1/a%3Ab.yaml,line=3,title=T%3A 1%2C 2::50%25: x, y"
     assert parse(line) == [{"command": "warning", "file": "dir,1/a:b.yaml", "line": "3", "title": "T: 1, 2",
-                            "message": "50%\nnext: x, y"}]
+                            "message": "50%: x, y"}]
+
+
+def test_messages_are_one_line_without_terminal_escapes() -> None:
+    """A name from a manifest cannot end the command early, or colour or rewrite the job's log."""
+    line = command("error", "pod \"a\nb\x1b[31m\u202e\"", file="a.yaml")
+    assert line == '::error file=a.yaml::pod "a\\nb\\x1b[31m\\u202e"'
+    assert parse(line)[0]["message"] == 'pod "a\\nb\\x1b[31m\\u202e"'
 
 
 def test_a_file_name_with_a_comma_round_trips(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,15 @@ from klint.rule import Rule, Severity
 
 if TYPE_CHECKING:
     from klint.fixer import FixSummary
+
+# Control characters, and the bidirectional overrides that reorder what a terminal shows: names and
+# values come from the manifests, which must not write escape sequences or fake lines into a report.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with each unprintable character escaped as Python writes it (`\\x1b`, `\\u202e`)."""
+    return UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass

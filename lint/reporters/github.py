@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from klint.reporters import LEVELS, Report, repository_path, repository_root
+from klint.reporters import LEVELS, Report, printable, repository_path, repository_root
 from klint.reporters.text import describe_object
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
@@ -28,6 +28,7 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, message: str, **properties: str | int | None) -> str:
+    message = printable(message)  # one line, and no terminal escapes from a manifest in the log
     fields = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items()
                       if value is not None)
     return f"::{name} {fields}::{escape_data(message)}" if fields else f"::{name}::{escape_data(message)}"

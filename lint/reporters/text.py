@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import click
 
 from klint.engine import Finding
 from klint.fix import Applicability
-from klint.reporters import Report
+from klint.reporters import Report, printable
 from klint.rule import Severity
 
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
-# Control characters, and the bidirectional overrides that reorder what a terminal shows: names and
-# values come from the manifests, which must not write escape sequences or fake lines into a report.
-UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """`text` with each unprintable character escaped as Python writes it (`\\x1b`, `\\u202e`)."""
-    return UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def describe_object(finding: Finding) -> str:
