@@ -140,6 +140,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     fixes = fixer.FixSummary.of(outcomes, diff, unsafe_fixes) if fix or diff else None
     report = Report(results, rules, settings.severity, fixes)
     to_stderr = diff or (fix and "-" in paths)
+    sys.stdout.flush()  # the diff or fixed stream before the report, on a terminal showing both
     # decided here: click.echo would strip the styles off output that is not a terminal
     colored = _color(color, sys.stderr if to_stderr else sys.stdout)
     click.echo(renderer(output_format)(report, colored), nl=False, err=to_stderr, color=colored)

@@ -89,6 +89,19 @@ def uses_chart_values(document: Document) -> bool:
     return False
 
 
+def breaks_yaml_as_template(text: str, line: int) -> bool:
+    """Whether template actions are what make `text` fail to parse at `line`: at or just before that
+    line, an action stands outside quotes or uses chart values. Rendered output keeps `{{ }}` only
+    inside quoted or block scalars (alert templates, sidecar templates), so a YAML error elsewhere
+    in it is real."""
+    for code in text.splitlines()[max(0, line - 2):line]:
+        action = code.find("{{")
+        if action >= 0 and (not any(quote in code[:action] for quote in "'\"")
+                            or _CHART_ACTION.search(code)):
+            return True
+    return False
+
+
 def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
     or whose scalars use chart values.
@@ -133,7 +146,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
             for obj in objects:
                 obj.release()
     except InputError as err:
-        if templated:
+        if templated and breaks_yaml_as_template(source.text, err.line):
             return FileResult(source.path, source, skipped=HELM_HINT)
         result.problems.append(Problem(source.path, err.line, err.column, err.message))
     result.objects = len(stream)

@@ -80,12 +80,12 @@ class _State:
 
     text: str
     result: FileResult
-    documents: list[Any]  # the decoded data of each document
+    documents: dict[int, Any]  # the decoded data of each non-empty document, by its index in the stream
     objects: list[ObjectRef]
 
     def key(self, finding: Finding) -> FindingKey:
         obj = finding.obj
-        data = self.documents[obj.document] if obj.document < len(self.documents) else None
+        data = self.documents.get(obj.document)
         if obj.item is not None:
             data = lookup(data, ("items", obj.item))
         steps: list[Any] = []
@@ -131,7 +131,7 @@ class _Fixer:
         except InputError as err:  # pragma: no cover - lint_source reports the same error first
             return f"the fixed text does not parse ({err.message})"
         objects = [obj.ref for document in documents for obj in objects_of(document)]
-        return _State(text, result, [document.data for document in documents], objects)
+        return _State(text, result, {document.index: document.data for document in documents}, objects)
 
     def choose(self, state: _State) -> list[_Group]:
         """The fixes to apply in one pass: applicable, not rejected before, and independent of each
@@ -244,15 +244,15 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
     is). For the final check, `before` is the original and the groups come from every pass."""
     if after.objects != before.objects:
         return "the objects changed (kinds, names or order)"
-    if len(after.documents) != len(before.documents):
-        return "the number of documents changed"
+    if after.documents.keys() != before.documents.keys():
+        return "the documents changed (an empty one filled, or one emptied)"
     allowed: dict[int, list[Path]] = {}
     for group in groups:
         for finding in group.findings:
             for document, path in _fixed_paths(group.fix, finding):
                 allowed.setdefault(document, []).append(path)
-    for index, (old, new) in enumerate(zip(before.documents, after.documents, strict=True)):
-        for path in differences(old, new):
+    for index, old in before.documents.items():
+        for path in differences(old, after.documents[index]):
             if not _covered(path, allowed.get(index, []), old):
                 return f"document {index + 1} changed at {_show(path)}, which no fix is about"
     remaining = {after.key(finding) for finding in after.result.findings}

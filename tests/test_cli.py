@@ -579,6 +579,22 @@ def test_rendered_helm_output_with_go_templates_in_strings_is_linted(project: Pa
         "set hostPID: false or remove it [DaemonSet node-exporter, from monitoring/templates/exporter.yaml]")
 
 
+def test_a_yaml_error_in_rendered_output_with_go_templates_is_an_error_not_skipped(project: Path) -> None:
+    """`{{ }}` kept as data (quoted) does not make a broken file a template: its error is reported."""
+    broken = RENDERED_HELM_OUTPUT + "---\nkind: Pod\n  bad: indent\n"
+    code, out, _ = klint(*CORE_RULES, "-", "--stdin-filename", "rendered.yaml", stdin=broken)
+    assert code == 2
+    assert "skipped" not in out and "rendered.yaml:36:7: HIGH KL202 host-pid" in out
+    assert any(line.startswith("rendered.yaml:") and ": ERROR " in line for line in out.splitlines())
+
+
+def test_other_templates_that_break_the_yaml_are_skipped(project: Path) -> None:
+    write(project, "templates/etcd.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  labels:\n"
+                                          "    cell: {{cell}}\n")
+    code, out, _ = klint(*CORE_RULES, "templates/etcd.yaml")
+    assert code == 0 and "templates/etcd.yaml: skipped: raw Helm template" in out
+
+
 def test_non_kubernetes_yaml_is_skipped_silently_and_counted_with_verbose(project: Path) -> None:
     write(project, "manifests/values.yaml", NOT_KUBERNETES)
     write(project, "manifests/empty.yaml", "# nothing yet\n")

@@ -322,6 +322,15 @@ def test_cli_fix_stdin_prints_the_fixed_stream(tmp_path: Path, monkeypatch: pyte
     assert "Fixed 1 finding" in result.stderr
 
 
+def test_fixes_after_an_empty_document() -> None:
+    """Helm renders an empty template as `---` and its `# Source:` line: documents keep their stream
+    index, so the fix is checked against the right document."""
+    text = "---\n# Source: chart/templates/empty.yaml\n---\n" + dedent(PRIVILEGED)
+    outcome = fix_text(text, "privileged-container")
+    assert outcome.left_out == [] and outcome.error is None
+    assert outcome.text == text.replace("privileged: yes", "privileged: false")
+
+
 def test_cli_fix_stdin_passes_input_it_cannot_read_through(tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """`klint --fix - < in > out` never empties `out`: bytes that are not UTF-8 come back unchanged."""
