@@ -342,7 +342,8 @@ class _Builder:
             return decode_scalar(node)
         raise InputError(f"unexpected YAML node {type(node).__name__}", *_position(node))
 
-    def enter(self, node: Node, depth: int) -> None:
+    def enter(self, node: Node, depth: int) -> bool:
+        """Account for a collection; whether this is its first visit (not an alias repeating it)."""
         if depth > MAX_DEPTH:
             raise InputError(_too_deep(), *_position(node))
         size = len(node.value) + 1
@@ -350,13 +351,14 @@ class _Builder:
         if id(node) not in self.visited:
             self.visited.add(id(node))
             aliases.distinct += size
-            return
+            return True
         aliases.expanded += size
         if aliases.expanded > MIN_ALIAS_EXPANSION + EXPANSION_PER_NODE * aliases.distinct:
             raise InputError("aliases expand this document beyond a sane size", *_position(node))
+        return False
 
     def build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
-        self.enter(node, depth)
+        first_visit = self.enter(node, depth)
         entries = self.entries
         out: dict[str, Any] = {}
         seen: set[str] = set()  # the keys written here; a key merged in may be overridden
@@ -374,7 +376,7 @@ class _Builder:
             else:
                 key = key_string(decode_scalar(key_node))
             value_path = path + (key,)  # noqa: RUF005 (twice as fast as unpacking, on every entry)
-            if key in seen:
+            if key in seen and first_visit:  # once, where it is written, not again at each alias
                 self.duplicates.append(DuplicateKey(value_path, key_node))
             seen.add(key)
             entries[value_path] = Entry(key_node, value_node)

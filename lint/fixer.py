@@ -63,6 +63,7 @@ class FixOutcome:
     left_out: list[str] = field(default_factory=list)  # fixes that failed their check, and why
     error: str | None = None  # why the file was left untouched although fixes were available
     undecoded: bytes = b""  # given bytes that could not be read as text: standard input passes through
+    original: FileResult | None = None  # the findings in the text as read, should the fixed one not be stored
 
     @property
     def changed(self) -> bool:
@@ -202,7 +203,8 @@ class _Fixer:
             if problem is not None:
                 return self.failed(first, f"verification failed: {problem}")
         fixed = [finding for group in applied for finding in group.findings]
-        return FixOutcome(source.path, source, current.text, current.result, fixed, self.left_out)
+        return FixOutcome(source.path, source, current.text, current.result, fixed, self.left_out,
+                          original=first.result)
 
     def apply_pass(self, current: _State, chosen: list[_Group]) -> tuple[_State, list[_Group]] | None:
         """Apply a pass's fixes together; when that fails its check, try each alone, leave out those
@@ -437,3 +439,5 @@ def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO) -> None
                 Problem(outcome.path, 1, 1, f"cannot write the fixed file: {err.strerror or err}"))
             outcome.fixed = []
             outcome.text = outcome.source.text
+            if outcome.original is not None:  # what remains is what the file, unchanged, still has
+                outcome.result.findings = outcome.original.findings

@@ -201,6 +201,16 @@ def test_duplicate_keys_are_recorded_and_the_last_wins() -> None:
     assert covered(document, document.span(("spec", "hostPID"))) == "hostPID: true"
 
 
+def test_a_duplicate_key_in_an_anchored_mapping_is_recorded_once() -> None:
+    document = one("""
+        base: &sc {runAsUser: 1, runAsUser: 2}
+        first: *sc
+        second: *sc
+        """)
+    assert [d.path for d in document.duplicate_keys] == [("base", "runAsUser")]
+    assert document.data["second"] == {"runAsUser": 2}
+
+
 def test_keys_equal_after_decoding_are_duplicates() -> None:
     document = one("on: 1\ntrue: 2\n")
     assert document.data == {"true": 2}

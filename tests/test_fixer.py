@@ -369,7 +369,8 @@ def test_cli_reports_a_file_it_cannot_write(tmp_path: Path, monkeypatch: pytest.
     result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "a.yaml"])
     assert result.exit_code == 2
     assert "a.yaml:1:1: ERROR cannot write the fixed file: Permission denied" in result.stdout
-    assert "Fixed 0 findings (0 files changed)" in result.stdout
+    assert "Fixed 0 findings (0 files changed); 1 remain." in result.stdout
+    assert "a.yaml:12:13: CRITICAL KL101 privileged-container" in result.stdout  # still in the file
 
 
 def test_write_atomic_follows_a_symlink(tmp_path: Path) -> None:
