@@ -158,7 +158,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     if report.problems:
         sys.exit(2)
     changed = fixes is not None and fixes.files_changed > 0  # a fixer's exit code, as pre-commit expects
-    sys.exit(1 if changed or any(f.severity >= settings.fail_on for f in report.findings) else 0)
+    sys.exit(1 if changed or report.fails(settings.fail_on) else 0)
 
 
 def _write_report(path: str, text: str) -> None:

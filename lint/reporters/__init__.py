@@ -38,13 +38,23 @@ class Report:
         return self.severities.get(rule.code, rule.severity)
 
     def fixable(self, applicability: Applicability) -> int:
-        """Findings (not suppressed) with a fix of that applicability that `--fix` can apply."""
-        return sum(1 for f in self.findings if f.suppressed is None and f.fix is not None
+        """Findings that count with a fix of that applicability that `--fix` can apply."""
+        return sum(1 for f in self.active if f.fix is not None
                    and f.fix.applicable and f.fix.applicability is applicability)
 
     @property
     def findings(self) -> list[Finding]:
+        """Every finding, suppressed ones included (SARIF and JSON show those as such)."""
         return [finding for result in self.results for finding in result.findings]
+
+    @property
+    def active(self) -> list[Finding]:
+        """The findings that count: not suppressed. Summaries, fixes and the exit code use these."""
+        return [finding for finding in self.findings if finding.suppressed is None]
+
+    def fails(self, fail_on: Severity) -> bool:
+        """Whether a finding that counts is at or above `fail_on` (exit code 1)."""
+        return any(finding.severity >= fail_on for finding in self.active)
 
     @property
     def all_rules(self) -> list[Rule]:
@@ -65,7 +75,7 @@ class Report:
         return sum(getattr(result, attribute) for result in self.results)
 
     def by_severity(self) -> dict[str, int]:
-        counts = Counter(finding.severity for finding in self.findings)
+        counts = Counter(finding.severity for finding in self.active)
         return {severity.label: counts[severity] for severity in sorted(Severity, reverse=True)}
 
 

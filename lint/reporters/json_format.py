@@ -40,6 +40,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
             "description": fix.description,
             "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in fix.edits],
         },
+        "suppressed": None if finding.suppressed is None else {
+            "inSource": finding.suppressed.in_source, "justification": finding.suppressed.justification},
     }
 
 
@@ -72,7 +74,8 @@ def render(report: Report, color: bool) -> str:
             "documents": report.count("documents"),
             "objects": report.count("objects"),
             "notKubernetes": report.count("not_kubernetes"),
-            "findings": len(report.findings),
+            "findings": len(report.active),
+            "suppressed": len(report.findings) - len(report.active),
             "bySeverity": report.by_severity(),
             "errors": len(report.problems),
             "skipped": len(report.skipped),

@@ -60,7 +60,7 @@ def fix_summary(report: Report) -> list[str]:
     lines = [printable(f"{path}: not fixed, the file is left as it was: {why}")
              for path, why in fixes.failures]
     lines.extend(printable(f"fix left out: {note}") for note in fixes.left_out)
-    remaining = sum(1 for finding in report.findings if finding.suppressed is None)
+    remaining = len(report.active)
     text = (f"{'Would fix' if fixes.diff else 'Fixed'} {_plural(fixes.fixed, 'finding')} "
             f"({_plural(fixes.files_changed, 'file')} {'would change' if fixes.diff else 'changed'}); "
             f"{remaining} remain")
@@ -75,7 +75,8 @@ def render(report: Report, color: bool) -> str:
         block = [printable(f"{p.path}:{p.line}:{p.column}: ERROR {p.message}") for p in result.problems]
         if result.skipped:
             block.append(printable(f"{result.path}: skipped: {result.skipped}"))
-        block.extend(format_finding(finding, color) for finding in result.findings)
+        block.extend(format_finding(finding, color) for finding in result.findings
+                     if finding.suppressed is None)
         if block:
             if lines:
                 lines.append("")
@@ -88,9 +89,9 @@ def render(report: Report, color: bool) -> str:
 
 
 def summary(report: Report) -> str:
-    findings = report.findings
+    findings = report.active
     files = len(report.results)
-    with_findings = sum(1 for result in report.results if result.findings)
+    with_findings = len({finding.path for finding in findings})
     if findings:
         levels = ", ".join(f"{count} {label}" for label, count in report.by_severity().items() if count)
         text = (f"Found {_plural(len(findings), 'finding')} ({levels}) in {with_findings} of "
