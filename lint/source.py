@@ -83,9 +83,3 @@ class Source:
         end_line, end_column = self.position(end)
         return Span(start_line, start_column, end_line, end_column, start, end)
 
-    def line_text(self, line: int) -> str:
-        """The text of a 1-based line, without its line break."""
-        self.position(0)
-        begin = self._line_starts[line - 1]
-        end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
-        return self.text[begin:end].rstrip("\r\n")

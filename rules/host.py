@@ -9,10 +9,8 @@ from klint.edits import remove_field, set_field
 from klint.fix import Applicability
 from klint.k8s import Container, K8sObject, as_dict, as_list
 from klint.rule import ContainerRule, Level, Rule, Severity, Violation
-from klint.rules.common import container_field, pod_field, yaml_scalar
+from klint.rules.common import PSS_DOC, container_field, pod_field, yaml_scalar
 from klint.rules.volumes import host_mount_removal, host_mounts
-
-PSS_DOC = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 
 
 class HostNamespaceRule(Rule):

@@ -90,9 +90,24 @@ def renderer(name: str) -> Renderer:
     return render
 
 
+def describe_object(finding: Finding) -> str:
+    """The object a finding is about: `Deployment prod/web container app, from chart/templates/web.yaml`."""
+    where = f"{finding.obj}"
+    if finding.container:
+        where += f" container {finding.container}"
+    if finding.template:
+        where += f", from {finding.template}"
+    return where
+
+
+def describe_finding(finding: Finding) -> str:
+    """A finding's message and the object it is about, as every report shows them."""
+    return f"{finding.message} [{describe_object(finding)}]"
+
+
 FORMATS = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit"}
 
-# SARIF result levels; GitHub annotations and JUnit use the same three tiers.
+# SARIF result levels; GitHub annotations use the same three tiers.
 LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
           Severity.LOW: "note"}
 

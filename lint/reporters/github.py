@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from klint.reporters import LEVELS, Report, printable, repository_path, repository_root
-from klint.reporters.text import describe_object
+from klint.reporters import LEVELS, Report, describe_finding, printable, repository_path, repository_root
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -48,7 +47,7 @@ def render(report: Report, color: bool) -> str:
                 continue
             span = finding.span
             lines.append(command(
-                COMMANDS[LEVELS[finding.severity]], f"{finding.message} [{describe_object(finding)}]",
+                COMMANDS[LEVELS[finding.severity]], describe_finding(finding),
                 file=path, line=span.start_line, col=span.start_column, endLine=span.end_line,
                 endColumn=span.end_column, title=f"{finding.rule.code} {finding.rule.name}"))
     return "".join(line + "\n" for line in lines)

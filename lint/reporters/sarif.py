@@ -30,8 +30,7 @@ from klint import __version__
 from klint.engine import Finding, Problem
 from klint.fix import Fix
 from klint.k8s import CONTAINER_GROUPS
-from klint.reporters import LEVELS, Report, repository_path, repository_root
-from klint.reporters.text import describe_object
+from klint.reporters import LEVELS, Report, describe_finding, repository_path, repository_root
 from klint.rule import DEFAULT_SECURITY_SEVERITY, Rule, Severity
 from klint.source import Source, Span
 
@@ -182,7 +181,7 @@ def result(finding: Finding, source: Source | None, rule_index: int, fingerprint
         rule_id=finding.rule.code,
         rule_index=rule_index,
         level=LEVELS[finding.severity],
-        message=sarif.Message(text=f"{finding.message} [{describe_object(finding)}]"),
+        message=sarif.Message(text=describe_finding(finding)),
         locations=[where],
         partial_fingerprints={FINGERPRINT: fingerprint},
         fixes=[sarif_fix(finding.fix, source, where.physical_location.artifact_location)]

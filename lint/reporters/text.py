@@ -6,20 +6,10 @@ import click
 
 from klint.engine import Finding
 from klint.fix import Applicability
-from klint.reporters import Report, printable
+from klint.reporters import Report, describe_finding, printable
 from klint.rule import Severity
 
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
-
-
-def describe_object(finding: Finding) -> str:
-    """The object a finding is about: `Deployment prod/web container app, from chart/templates/web.yaml`."""
-    where = f"{finding.obj}"
-    if finding.container:
-        where += f" container {finding.container}"
-    if finding.template:
-        where += f", from {finding.template}"
-    return where
 
 
 def format_finding(finding: Finding, color: bool) -> str:
@@ -30,7 +20,7 @@ def format_finding(finding: Finding, color: bool) -> str:
     location = printable(f"{finding.path}:{span.start_line}:{span.start_column}")
     if color:
         location = click.style(location, bold=True)
-    described = printable(f"{finding.message} [{describe_object(finding)}]{fix_marker(finding)}")
+    described = printable(describe_finding(finding) + fix_marker(finding))
     return f"{location}: {severity} {finding.rule.code} {finding.rule.name}: {described}"
 
 
