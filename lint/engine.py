@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ruamel.yaml.nodes import ScalarNode
 
@@ -42,6 +43,10 @@ class Finding:
     span: Span
     obj: ObjectRef
     field: Path  # what the finding is about, relative to the object (may be absent from the text)
+    # What the finding is about, never where it sits, so that it survives edits elsewhere: rule code,
+    # object (`ObjectRef.identity`), field (`K8sObject.stable_path`) and container. Two identical
+    # objects in one input share it; the fixer tells them apart by `obj`, SARIF by occurrence.
+    identity: tuple[Any, ...]
     container: str | None = None
     fix: Fix | None = None
     template: str | None = None  # Helm's `# Source:` template that produced the object
@@ -192,6 +197,7 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[
                 container=violation.container,
                 fix=violation.fix,
                 template=document.template,
+                identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container),
             ))
     reported = {(finding.rule.name, finding.field) for finding in findings}
     return [finding for finding in findings

@@ -35,18 +35,14 @@ from klint.source import Source
 
 MAX_PASSES = 25  # enough for a DaemonSet with a dozen hostPath volumes, removed one per pass
 
-# What identifies a finding from one pass to the next: its span moves as the text changes, and a
-# list index moves when an item before it is removed, so list items are named by their `name`
-# (and `mountPath`) where they have one, and by their value when they are strings or numbers.
-FindingKey = tuple[str, ObjectRef, tuple[Any, ...], str | None]
+# What identifies a finding from one pass to the next: its identity, which survives the text moving
+# and list items before it being removed, and its object, which tells two same-named objects apart
+# (the fixes never change the objects or their order).
+FindingKey = tuple[ObjectRef, tuple[Any, ...]]
 
 
-def _item_identity(item: Any, index: int) -> Any:
-    if isinstance(item, dict) and isinstance(item.get("name"), str):
-        return ("name", item["name"], str(item.get("mountPath")))
-    if isinstance(item, (str, int)) and not isinstance(item, bool):
-        return ("value", item)
-    return index
+def finding_key(finding: Finding) -> FindingKey:
+    return (finding.obj, finding.identity)
 
 
 def applicabilities(unsafe: bool) -> frozenset[Applicability]:
@@ -83,21 +79,6 @@ class _State:
     result: FileResult
     documents: dict[int, Any]  # the decoded data of each non-empty document, by its index in the stream
     objects: list[ObjectRef]
-
-    def key(self, finding: Finding) -> FindingKey:
-        obj = finding.obj
-        data = self.documents.get(obj.document)
-        if obj.item is not None:
-            data = lookup(data, ("items", obj.item))
-        steps: list[Any] = []
-        for step in finding.field:
-            if isinstance(step, int) and isinstance(data, list) and step < len(data):
-                data = data[step]
-                steps.append(_item_identity(data, step))
-            else:
-                steps.append(step)
-                data = data.get(step) if isinstance(data, dict) else None
-        return (finding.rule.code, obj, tuple(steps), finding.container)
 
 
 @dataclass
@@ -147,7 +128,7 @@ class _Fixer:
             if fix is None or not fix.applicable or fix.applicability not in self.allowed \
                     or finding.suppressed is not None:
                 continue
-            key = state.key(finding)
+            key = finding_key(finding)
             if key in self.rejected:
                 continue
             twin = next((group for group in chosen if group.fix.edits == fix.edits), None)
@@ -257,7 +238,7 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
         for path in differences(old, after.documents[index]):
             if not _covered(path, allowed.get(index, []), old):
                 return f"document {index + 1} changed at {_show(path)}, which no fix is about"
-    remaining = {after.key(finding) for finding in after.result.findings}
+    remaining = {finding_key(finding) for finding in after.result.findings}
     for group in groups:
         for finding, key in zip(group.findings, group.keys, strict=True):
             if key in remaining:
@@ -268,8 +249,7 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
 def _fixed_paths(fix: Fix, finding: Finding) -> list[tuple[int, Path]]:
     """(document index, path in the document) of what a fix changes: its paths, else the finding's."""
     obj = finding.obj
-    root: Path = ("items", obj.item) if obj.item is not None else ()
-    return [(obj.document, (*root, *path)) for path in fix.paths or (finding.field,)]
+    return [(obj.document, (*obj.root, *path)) for path in fix.paths or (finding.field,)]
 
 
 def differences(old: Any, new: Any, path: Path = ()) -> Iterator[Path]:

@@ -83,6 +83,17 @@ class ObjectRef:
     document: int  # index of the document in its stream
     item: int | None = None  # index in a `kind: List`
 
+    @property
+    def root(self) -> Path:
+        """Where the object sits in its document."""
+        return ("items", self.item) if self.item is not None else ()
+
+    @property
+    def identity(self) -> tuple[str, str | None, str]:
+        """What identifies the object across edits: kind, namespace and name. Not its apiVersion
+        (upgrades change it: extensions/v1beta1 to apps/v1), nor where it sits in the stream."""
+        return (self.kind, self.namespace, self.name)
+
     def __str__(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
@@ -90,9 +101,8 @@ class ObjectRef:
 class K8sObject:
     """A Kubernetes object: a document, or an item of a `*List` document."""
 
-    def __init__(self, document: Document, root: Path, data: dict[str, Any]) -> None:
+    def __init__(self, document: Document, item: int | None, data: dict[str, Any]) -> None:
         self.document = document
-        self.root = root
         self.data = data
         metadata = as_dict(data.get("metadata"))
         name = metadata.get("name") or metadata.get("generateName") or ""
@@ -103,8 +113,9 @@ class K8sObject:
             name=str(name),
             namespace=str(namespace) if namespace else None,
             document=document.index,
-            item=root[1] if root and isinstance(root[1], int) else None,
+            item=item,
         )
+        self.root = self.ref.root
         # The objects of the same input (file or stream); the engine sets it before any rule runs, so
         # that a rule can look up a related object (a pod's ServiceAccount).
         self.stream: Stream | None = None
@@ -122,6 +133,21 @@ class K8sObject:
     def span(self, path: Path) -> Span:
         """The span of `path`, or of its nearest present ancestor when the key is absent."""
         return self.document.span((*self.root, *path))
+
+    def stable_path(self, path: Path) -> tuple[Any, ...]:
+        """`path` with each index of a list present in the data replaced by the item's identity (see
+        `item_identity`), so that it still names the same place when items are added or removed
+        before it."""
+        data: Any = self.data
+        steps: list[Any] = []
+        for step in path:
+            if isinstance(step, int) and isinstance(data, list) and step < len(data):
+                data = data[step]
+                steps.append(item_identity(data, step))
+            else:
+                steps.append(step)
+                data = data.get(step) if isinstance(data, dict) else None
+        return tuple(steps)
 
     def nearest(self, path: Path) -> Path:
         """The longest present prefix of `path`, relative to this object."""
@@ -211,9 +237,21 @@ def objects_of(document: Document) -> Iterator[K8sObject]:
     if data["kind"].endswith("List") and isinstance(items, list):
         for index, item in enumerate(items):
             if is_object(item):
-                yield K8sObject(document, ("items", index), item)
+                yield K8sObject(document, index, item)
         return
-    yield K8sObject(document, (), data)
+    yield K8sObject(document, None, data)
+
+
+def item_identity(item: Any, index: int) -> Any:
+    """What identifies a list item across edits: its `name` (containers, volumes, ports, env), with
+    its `mountPath` (one volume may be mounted at several paths); a string or number by its value
+    (capabilities, hosts); anything else by its index."""
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        mount = item.get("mountPath")
+        return ("name", item["name"], mount) if isinstance(mount, str) else ("name", item["name"])
+    if isinstance(item, (str, int)) and not isinstance(item, bool):
+        return ("value", item)
+    return index
 
 
 def is_object(data: Any) -> bool:

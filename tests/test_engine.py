@@ -104,3 +104,53 @@ def test_objects_before_a_yaml_error_are_checked_against_what_was_read() -> None
     result = lint_source(Source.from_text("s.yaml", text), settings.enabled_rules(), settings)
     assert [(p.line, p.message) for p in result.problems] == [(18, "did not find expected node content")]
     assert result.objects == 2 and result.findings == []
+
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          securityContext:
+            privileged: true
+      volumes:
+        - name: logs
+          hostPath:
+            path: /var/log
+"""
+
+
+def identities(text: str) -> list[tuple[object, ...]]:
+    return [finding.identity for finding in lint(text, "KL101", "KL205")]
+
+
+def test_a_findings_identity_names_what_it_is_about() -> None:
+    web, pod = ("Deployment", None, "web"), ("spec", "template", "spec")
+    assert identities(WEB) == [
+        ("KL101", web, (*pod, "containers", ("name", "app"), "securityContext", "privileged"), "app"),
+        ("KL205", web, (*pod, "volumes", ("name", "logs"), "hostPath"), None),
+    ]
+
+
+def test_a_findings_identity_survives_moved_lines_a_new_sidecar_and_a_new_volume() -> None:
+    before = identities(WEB)
+    moved = "# a comment\n" + account() + "---\n" + WEB
+    sidecar = WEB.replace("containers:\n", "containers:\n        - {name: proxy, image: envoy}\n")
+    volume = WEB.replace("volumes:\n", "volumes:\n        - {name: cache, emptyDir: {}}\n")
+    for text in (moved, sidecar, volume):
+        after = lint(text, "KL101", "KL205")
+        assert [finding.identity for finding in after] == before
+    assert lint(sidecar, "KL101")[0].field[4] == 1  # the index moved; the identity did not
+
+
+def test_two_containers_have_different_identities() -> None:
+    second = WEB.replace("containers:\n", "containers:\n        - name: proxy\n"
+                         "          securityContext: {privileged: true}\n")
+    first, other = (finding.identity for finding in lint(second, "KL101"))
+    assert first != other and {first[3], other[3]} == {"app", "proxy"}

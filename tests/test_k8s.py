@@ -345,6 +345,32 @@ def test_an_absent_key_points_at_its_nearest_present_ancestor() -> None:
     assert obj.nearest((*containers, 1, "securityContext", "runAsNonRoot")) == (*containers, 1)
 
 
+def test_stable_path_names_list_items_by_what_identifies_them() -> None:
+    obj = one("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web, namespace: shop}
+        spec:
+          containers:
+            - name: app
+              securityContext: {capabilities: {add: [NET_ADMIN, 7, true]}}
+              volumeMounts:
+                - {name: data, mountPath: /a}
+                - {name: data, mountPath: /b}
+            - image: unnamed
+        """)
+    app = ("spec", "containers", 0)
+    assert obj.stable_path((*app, "securityContext", "capabilities", "add", 0)) == ("spec", "containers", (
+        "name", "app"), "securityContext", "capabilities", "add", ("value", "NET_ADMIN"))
+    assert obj.stable_path((*app, "securityContext", "capabilities", "add", 1))[-1] == ("value", 7)
+    assert obj.stable_path((*app, "securityContext", "capabilities", "add", 2))[-1] == 2  # a boolean
+    assert obj.stable_path((*app, "volumeMounts", 1, "readOnly"))[-2:] == (("name", "data", "/b"), "readOnly")
+    # an item without a name, and an index past the end of the list, stay indexes
+    assert obj.stable_path(("spec", "containers", 1, "image")) == ("spec", "containers", 1, "image")
+    assert obj.stable_path(("spec", "containers", 5, "image")) == ("spec", "containers", 5, "image")
+    assert obj.ref.identity == ("Pod", "shop", "web") and obj.root == obj.ref.root == ()
+
+
 def test_format_path() -> None:
     assert format_path(("spec", "containers", 0, "securityContext", "privileged")) == (
         "spec.containers[0].securityContext.privileged")

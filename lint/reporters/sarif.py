@@ -4,8 +4,8 @@
 - Result locations are relative to the repository root (`%SRCROOT%` in `originalUriBaseIds`, see
   `repository_root`); a file outside it gets an absolute `file:` URI.
 - Columns count Unicode code points, as klint does (`columnKind: unicodeCodePoints`).
-- `partialFingerprints["klint/v1"]` identifies a finding by rule, file, object, container and field,
-  not by line, so an alert survives edits that move it (see `fingerprints`).
+- `partialFingerprints["klint/v2"]` identifies a finding by its file and `Finding.identity`, not by
+  line, so an alert survives edits that move it (see `fingerprints`).
 - Fix edits become `fixes` with line/column regions: klint's offsets index the text without its BOM,
   and lines and columns mean the same with or without one.
 - Input errors are `toolExecutionNotifications`; the run itself still succeeded.
@@ -29,7 +29,6 @@ import sarif_om as sarif
 from klint import __version__
 from klint.engine import Finding, Problem
 from klint.fix import Fix
-from klint.k8s import CONTAINER_GROUPS
 from klint.reporters import LEVELS, Report, describe_finding, repository_path, repository_root
 from klint.rule import DEFAULT_SECURITY_SEVERITY, Rule, Severity
 from klint.source import Source, Span
@@ -52,7 +51,7 @@ def project_url(label: str) -> str:
 HOMEPAGE = project_url("Homepage")
 RULES_DOC = project_url("Documentation")
 SRCROOT = "%SRCROOT%"
-FINGERPRINT = "klint/v1"
+FINGERPRINT = "klint/v2"  # v1 named only containers by name, not other list items
 DESCRIPTION_LIMIT = 1024  # GitHub's limit for shortDescription and fullDescription
 
 # A default that means something other than "absent": a result without `level` takes its rule's
@@ -245,21 +244,13 @@ def problem_notification(problem: Problem, root: Path) -> sarif.Notification:
 
 
 def fingerprints(findings: list[Finding], root: Path) -> dict[int, str]:
-    """A fingerprint per finding (by `id`) from what it is about, never from where it sits: rule, file,
-    object kind/namespace/name, container and field path, with a container's index in its list
-    replaced by its name (adding a sidecar does not move the others' alerts). Identical findings
-    (the same object twice in one file) are told apart by occurrence, as `hash:N`."""
+    """A fingerprint per finding (by `id`): its file, relative to the repository root, and its
+    identity (what it is about, never where it sits). Identical findings (the same object twice in
+    one file) are told apart by occurrence, as `hash:N`."""
     seen: Counter[str] = Counter()
     out = {}
     for finding in findings:
-        obj = finding.obj
-        steps: list[str | int] = list(finding.field)
-        for index in range(1, len(steps)):
-            if steps[index - 1] in CONTAINER_GROUPS and isinstance(steps[index], int) and finding.container:
-                steps[index] = finding.container
-                break
-        identity = json.dumps([finding.rule.code, repository_path(finding.path, root) or finding.path,
-                               obj.kind, obj.namespace, obj.name, finding.container, steps])
+        identity = json.dumps([repository_path(finding.path, root) or finding.path, finding.identity])
         digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
         seen[digest] += 1
         out[id(finding)] = f"{digest}:{seen[digest]}"
