@@ -12,7 +12,7 @@ import click
 
 from klint import __version__, config, registry
 from klint.reporters import FORMATS
-from klint.rule import Profile, Rule, Severity, format_pss_version, parse_pss_version
+from klint.rule import Profile, Rule, Severity, format_pss_version
 
 SEVERITIES = [severity.label for severity in Severity]
 
@@ -34,10 +34,6 @@ def main() -> None:
     `klint PATH...` lints files and directories (`-` reads standard input);
     see `klint lint --help` for its options.
     """
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
 def _color(choice: str, stream: TextIO) -> bool:
@@ -98,47 +94,30 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
                  color: str, verbose: bool) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
-    from klint.discover import discover
+    from klint import runner
     from klint.document import C_COMPOSER
-    from klint.engine import FileResult, Problem, lint_file
     from klint.reporters import Report, renderer
 
     try:
-        settings = config.load(config_file)
-        settings = settings.override(
-            select=_split(select), ignore=_split(ignore),
-            exclude=settings.exclude + exclude,
-            severity={**settings.severity, **_severity_overrides(severity_overrides)},
-            fail_on=Severity.parse(fail_on) if fail_on else None,
-            profile=Profile.parse(profile) if profile else None,
-            pss_version=parse_pss_version(pss_version) if pss_version else None,
-        )
+        settings = config.load(config_file).override(
+            select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
+            profile=profile, pss_version=pss_version)
         rules = settings.enabled_rules()
     except (config.ConfigError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 
-    from klint import fixer
-
-    results = []
+    fixing = fix or diff
+    if fixing:
+        from klint import fixer  # only fixing needs it: start-up time
     outcomes = []
-
-    def unreadable(err: OSError) -> None:  # a directory that cannot be listed, reported in its place
-        path = str(err.filename)
-        results.append(FileResult(path, problems=[Problem(path, 1, 1, f"cannot read directory: "
-                                                                      f"{err.strerror or err}")]))
-
-    for path in discover(paths or (".",), settings.exclude, unreadable):
-        data = sys.stdin.buffer.read() if path == "-" else None
-        name = stdin_filename if path == "-" else path
-        if fix or diff:  # the fixed stream or the diff goes to standard output, the report to stderr
-            outcome = fixer.fix_file(name, rules, settings, unsafe_fixes, data)
-            fixer.deliver(outcome, path == "-", diff, sys.stdout.buffer)
-            outcomes.append(outcome)
-            results.append(outcome.result)
-        else:
-            results.append(lint_file(name, rules, settings, data))
-    fixes = fixer.FixSummary.of(outcomes, diff, unsafe_fixes) if fix or diff else None
-    report = Report(results, rules, settings.severity, fixes)
+    for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
+                              stdin_filename=stdin_filename):
+        if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
+            fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
+        outcomes.append(outcome)
+    fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes)
+             if fixing else None)
+    report = Report([outcome.result for outcome in outcomes], rules, settings, fixes)
     to_stderr = diff or (fix and "-" in paths)
     sys.stdout.flush()  # the diff or fixed stream before the report, on a terminal showing both
     # decided here: click.echo would strip the styles off output that is not a terminal
@@ -152,13 +131,10 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
             sys.exit(2)
     if verbose:
         composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
-        click.echo(f"klint {__version__}: {len(results)} files, {report.count('documents')} documents, "
+        click.echo(f"klint {__version__}: {len(outcomes)} files, {report.count('documents')} documents, "
                    f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
                    f"documents skipped, {len(rules)} rules, {composer}", err=True)
-    if report.problems:
-        sys.exit(2)
-    changed = fixes is not None and fixes.files_changed > 0  # a fixer's exit code, as pre-commit expects
-    sys.exit(1 if changed or report.fails(settings.fail_on) else 0)
+    sys.exit(report.exit_code())
 
 
 def _write_report(path: str, text: str) -> None:
@@ -166,17 +142,6 @@ def _write_report(path: str, text: str) -> None:
     from klint.fixer import write_atomic
 
     write_atomic(path, text.encode("utf-8"))
-
-
-def _severity_overrides(values: tuple[str, ...]) -> dict[str, Severity]:
-    out = {}
-    for value in _split(values):
-        name, sep, level = value.partition("=")
-        rule = registry.find(name)
-        if not sep or rule is None:
-            raise config.ConfigError(f"--severity expects RULE=LEVEL with a known rule, got {value!r}")
-        out[rule.code] = Severity.parse(level)
-    return out
 
 
 def rule_json(rule: type[Rule]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,28 @@ class Settings:
     profile: Profile = Profile.ALL
     pss_version: tuple[int, int] = LATEST_PSS_VERSION
 
-    def override(self, **changes: Any) -> Settings:
-        return replace(self, **{key: value for key, value in changes.items() if value not in (None, ())})
+    def override(self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), exclude: Iterable[str] = (),
+                 severity: Iterable[str] = (), fail_on: str | None = None, profile: str | None = None,
+                 pss_version: str | None = None) -> Settings:
+        """These settings with the command line's flags, as given: `select`, `ignore` and `severity`
+        (RULE=LEVEL) values may be comma-separated lists. Rule selections, fail-on, profile and
+        pss-version replace the configured ones; exclude globs and severities add to them."""
+        levels = {}
+        for value in _split(severity):
+            name, sep, level = value.partition("=")
+            if not sep:
+                raise ConfigError(f"--severity expects RULE=LEVEL, got {value!r}")
+            levels[name] = level
+        return replace(
+            self,
+            select=_split(select) or self.select,
+            ignore=_split(ignore) or self.ignore,
+            exclude=self.exclude + tuple(exclude),
+            severity={**self.severity, **_severities(levels)},
+            fail_on=Severity.parse(fail_on) if fail_on else self.fail_on,
+            profile=Profile.parse(profile) if profile else self.profile,
+            pss_version=parse_pss_version(pss_version) if pss_version else self.pss_version,
+        )
 
     def enabled_rules(self) -> list[Rule]:
         """The profile's rules, narrowed by `select` and `ignore`, without the rules for controls
@@ -114,12 +135,10 @@ def from_mapping(data: Any, origin: str) -> Settings:
         select = _strings(data.get("select", []), "select")
         ignore = _strings(data.get("ignore", []), "ignore")
         exclude = _strings(data.get("exclude", []), "exclude")
-        severity = {rule.code: Severity.parse(str(level))
-                    for name, level in _mapping(data.get("severity", {}), "severity").items()
-                    for rule in _one_rule(name)}
+        severity = _severities(_mapping(data.get("severity", {}), "severity"))
         rule_options = {}
         for name, options in _mapping(data.get("rules", {}), "rules").items():
-            (rule,) = _one_rule(name)
+            rule = _one_rule(name)
             rule_options[rule.code] = _rule_options(rule, _mapping(options, f"rules.{name}"))
         fail_on = Severity.parse(str(data["fail-on"])) if "fail-on" in data else Severity.LOW
         profile = Profile.parse(str(data["profile"])) if "profile" in data else Profile.ALL
@@ -131,6 +150,15 @@ def from_mapping(data: Any, origin: str) -> Settings:
     except (ConfigError, ValueError) as err:
         raise ConfigError(f"{origin}: {err}") from None
     return settings
+
+
+def _split(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _severities(levels: dict[str, Any]) -> dict[str, Severity]:
+    """Rule code -> severity, from rule name or code -> severity name."""
+    return {_one_rule(name).code: Severity.parse(str(level)) for name, level in levels.items()}
 
 
 def _strings(value: Any, key: str) -> tuple[str, ...]:
@@ -147,11 +175,11 @@ def _mapping(value: Any, key: str) -> dict[str, Any]:
     return value
 
 
-def _one_rule(name: str) -> list[type[Rule]]:
+def _one_rule(name: str) -> type[Rule]:
     rule = registry.find(name)
     if rule is None:
         raise ConfigError(f"unknown rule {name!r} (see `klint rules`)")
-    return [rule]
+    return rule
 
 
 def _rule_options(rule: type[Rule], options: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from helpers import dedent
 
+from klint import runner
 from klint.config import Settings
-from klint.discover import discover
-from klint.engine import lint_file
 from klint.reporters import Report
 
 HOST_IPC_POD = """
@@ -76,12 +75,12 @@ def repo(root: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], cwd
 def run(*paths: str, settings: Settings | None = None) -> Report:
     settings = settings or Settings()
     rules = settings.enabled_rules()
-    results = [lint_file(path, rules, settings) for path in discover(paths)]
-    return Report(results, rules, settings.severity)
+    results = [outcome.result for outcome in runner.run(paths, settings, rules)]
+    return Report(results, rules, settings)
 
 
 def with_findings(report: Report, change: dict[str, Any]) -> Report:
     """The report with every finding changed (e.g. {"suppressed": Suppression(...)})."""
     results = [dataclasses.replace(r, findings=[dataclasses.replace(f, **change) for f in r.findings])
                for r in report.results]
-    return Report(results, report.rules, report.severities)
+    return dataclasses.replace(report, results=results)

@@ -201,6 +201,21 @@ def test_unreadable_config_files_are_errors(tmp_path: Path) -> None:
         config.load(cwd=tmp_path)
 
 
+def test_flag_values_replace_or_add_to_the_settings() -> None:
+    settings = from_mapping({"select": ["KL101"], "exclude": ["vendor"], "severity": {"host-pid": "low"}},
+                            "test")
+    flagged = settings.override(select=("host-network, host-pid",), exclude=("generated",),
+                                severity=("KL201=critical,host-pid=medium",), fail_on="high")
+    assert flagged.select == ("host-network", "host-pid") and flagged.exclude == ("vendor", "generated")
+    assert flagged.severity == {"KL202": Severity.MEDIUM, "KL201": Severity.CRITICAL}
+    assert flagged.fail_on is Severity.HIGH and flagged.ignore == ()
+    assert settings.override() == settings
+    with pytest.raises(ConfigError, match="RULE=LEVEL"):
+        settings.override(severity=("host-pid",))
+    with pytest.raises(ConfigError, match="unknown rule 'KL2'"):
+        settings.override(severity=("KL2=low",))
+
+
 # --- through the command line --------------------------------------------------------------------
 
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:

@@ -20,13 +20,13 @@ from klint.rule import Severity
 def suppressed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, Report]:
     repo(tmp_path, monkeypatch, {"pod.yaml": HOST_IPC_POD})
     report = run("pod.yaml", settings=Settings(select=("host-ipc",)))
-    assert report.fails(Severity.LOW) and len(report.active) == 1
+    assert report.fails(Severity.LOW) and report.exit_code() == 1 and len(report.active) == 1
     return report, with_findings(report, {"suppressed": Suppression(True, "debug pod, deleted nightly")})
 
 
 def test_suppressed_findings_do_not_count(suppressed: tuple[Report, Report]) -> None:
     _, report = suppressed
-    assert not report.fails(Severity.LOW)
+    assert not report.fails(Severity.LOW) and report.exit_code() == 0
     assert report.active == [] and len(report.findings) == 1
     assert report.by_severity() == {"critical": 0, "high": 0, "medium": 0, "low": 0}
     assert report.fixable(Applicability.UNSAFE) == 0

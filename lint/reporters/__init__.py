@@ -6,10 +6,11 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from klint.config import Settings
 from klint.engine import FileResult, Finding, Problem
 from klint.fix import Applicability
 from klint.rule import Rule, Severity
@@ -31,11 +32,11 @@ def printable(text: str) -> str:
 class Report:
     results: list[FileResult]
     rules: list[Rule]  # the enabled rules
-    severities: dict[str, Severity] = field(default_factory=dict)  # rule code -> configured severity
+    settings: Settings  # the run's: configured severities, fail-on
     fixes: FixSummary | None = None  # what --fix / --diff did; None in a plain lint run
 
     def severity_of(self, rule: Rule) -> Severity:
-        return self.severities.get(rule.code, rule.severity)
+        return self.settings.severity_of(rule)
 
     def fixable(self, applicability: Applicability) -> int:
         """Findings that count with a fix of that applicability that `--fix` can apply."""
@@ -55,6 +56,15 @@ class Report:
     def fails(self, fail_on: Severity) -> bool:
         """Whether a finding that counts is at or above `fail_on` (exit code 1)."""
         return any(finding.severity >= fail_on for finding in self.active)
+
+    def exit_code(self) -> int:
+        """2 when some input could not be read; 1 when a finding that counts is at or above the
+        fail-on severity, or when fixes changed files (a fixer's exit code, as pre-commit expects);
+        else 0."""
+        if self.problems:
+            return 2
+        changed = self.fixes is not None and self.fixes.files_changed > 0
+        return 1 if changed or self.fails(self.settings.fail_on) else 0
 
     @property
     def all_rules(self) -> list[Rule]:
