@@ -54,9 +54,13 @@ def add_list_item(obj: K8sObject, path: Path, item: Any, applicability: Applicab
 
 def remove_list_item(obj: K8sObject, path: Path, applicability: Applicability,
                      description: str) -> Fix | None:
-    """Delete the list item at `path` (whose last step is its index)."""
+    """Delete the list item at `path` (whose last step is its index); the list's key too when the item
+    is its only one, as a person would (`sysctls:` rather than `sysctls: []`)."""
     if not path or not isinstance(path[-1], int):
         raise ValueError(f"remove_list_item needs a path ending in an index, got {format_path(path)}")
+    items = obj.get(path[:-1])
+    if isinstance(items, list) and len(items) == 1 and len(path) > 1 and isinstance(path[-2], str):
+        return remove_field(obj, path[:-1], applicability, description)
     return _build(obj, path, applicability, description, lambda e, p: e.remove_item(p), changed=path[:-1])
 
 

@@ -560,8 +560,9 @@ def test_remove_list_items() -> None:
     assert edited(text, remove_list_item, (*add, 2)) == dedent(text).replace("        - NET_ADMIN\n", "")
     one = POD.replace("    image: nginx\n", "    securityContext:\n      capabilities:\n        add:\n"
                                              "        - SYS_ADMIN  # bad\n    image: x\n")
+    # the only item: its key goes too, and so the mapping that held only that key empties
     assert edited(one, remove_list_item, (*add, 0)) == dedent(one).replace(
-        "add:\n        - SYS_ADMIN  # bad\n", "add: []  # bad\n")
+        "capabilities:\n        add:\n        - SYS_ADMIN  # bad\n", "capabilities: {}  # bad\n")
     flow = POD.replace("    image: nginx\n", "    securityContext: {capabilities: {add: [A, B, C]}}\n")
     assert edited(flow, remove_list_item, (*add, 1)) == dedent(flow).replace("[A, B, C]", "[A, C]")
     assert edited(flow, remove_list_item, (*add, 2)) == dedent(flow).replace("[A, B, C]", "[A, B]")

@@ -24,10 +24,8 @@ UNMASKED = ("      securityContext:\n        procMount: Unmasked\n", "      secu
 # rule -> the replacements that turn its failing example into the fixed text
 CHANGES = {
     "host-process": [("      hostProcess: true\n", "      hostProcess: false\n")],
-    "host-path": [("      volumeMounts:\n        - name: logs\n          mountPath: /logs\n",
-                   "      volumeMounts: []\n"),
-                  ("  volumes:\n    - name: logs\n      hostPath:\n        path: /var/log\n",
-                   "  volumes: []\n")],
+    "host-path": [("      volumeMounts:\n        - name: logs\n          mountPath: /logs\n", ""),
+                  ("  volumes:\n    - name: logs\n      hostPath:\n        path: /var/log\n", "")],
     "host-port": [("          hostPort: 80\n", "")],
     "host-probe": [("          host: 169.254.169.254\n", "")],
     "apparmor-unconfined": [("/app: unconfined", "/app: runtime/default"),
@@ -41,8 +39,8 @@ CHANGES = {
     "seccomp-profile": [("      image: nginx:1.27\n",
                          "      image: nginx:1.27\n  securityContext:\n    seccompProfile:\n"
                          "      type: RuntimeDefault\n")],
-    "unsafe-sysctl": [("    sysctls:\n      - name: kernel.msgmax\n        value: \"65536\"\n",
-                       "    sysctls: []\n")],
+    "unsafe-sysctl": [("  securityContext:\n    sysctls:\n      - name: kernel.msgmax\n"
+                       "        value: \"65536\"\n", "  securityContext: {}\n")],
     "seccomp-unconfined-anywhere": [("/pod: unconfined", "/pod: runtime/default")],
 }
 
