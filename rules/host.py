@@ -312,9 +312,9 @@ class HostPathVolume(Rule):
 
     ## Fix
     Remove the volume and every `volumeMounts` entry that mounts it (when the volume names
-    a path). Unsafe: the workload
-    loses the node data it was reading or writing; replace the volume with a
-    `persistentVolumeClaim`, `configMap`, `secret` or `emptyDir` that serves the purpose.
+    a path). Unsafe: the workload loses the node data it was reading or writing; replace
+    the volume with a `persistentVolumeClaim`, `configMap`, `secret` or `emptyDir` that
+    serves the purpose.
     """
 
     code = "KL205"
