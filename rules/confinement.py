@@ -435,6 +435,8 @@ class ProcMountUserNamespace(Rule):
     psa_check = "procMount_restricted"
     min_pss_version = (1, 35)
     references = (PSS_DOC, "https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/")
+    # None of these exempts user-namespaced pods, so they cover this rule's case too.
+    equivalents = {"kube-linter": ("unsafe-proc-mount",), "polaris": ("procMount",), "trivy": ("KSV027",)}
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
         if obj.pod is None or not in_user_namespace(obj.pod, self.pss_version):
@@ -712,6 +714,7 @@ class SeccompUnconfinedAnywhere(Rule):
     name = "seccomp-unconfined-anywhere"
     severity = Severity.HIGH
     references = (SECCOMP_DOC,)
+    equivalents = {"trivy": ("KSV104",)}
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
         pod = obj.pod

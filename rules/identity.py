@@ -262,7 +262,7 @@ class RootGroup(Rule):
     references = (SECURITY_CONTEXT_DOC,)
     equivalents = {
         "kube-linter": ("run-as-non-root",),
-        "trivy": ("KSV116",),
+        "trivy": ("KSV116", "KSV029"),
     }
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:

@@ -172,7 +172,7 @@ class ConfigMapCredentials(Rule):
     references = ("https://kubernetes.io/docs/concepts/configuration/secret/", FALCO_K8S_AUDIT_RULES)
     equivalents = {
         "polaris": ("sensitiveConfigmapContent",),
-        "trivy": ("KSV01010",),
+        "trivy": ("KSV109",),
         "falco": ("Create/Modify Configmap With Private Credentials",),
     }
 

@@ -218,6 +218,7 @@ class ClusterAdminBinding(Rule):
     equivalents = {
         "kube-linter": ("cluster-admin-role-binding",),
         "polaris": ("clusterrolebindingClusterAdmin", "rolebindingClusterAdminClusterRole"),
+        "trivy": ("KSV111",),
         "falco": ("Attach to cluster-admin Role",),
     }
 
@@ -378,7 +379,7 @@ class RbacPodExec(Rule):
     equivalents = {
         "polaris": ("clusterrolePodExecAttach", "rolePodExecAttach"),
         "checkov": ("CKV2_K8S_2",),
-        "trivy": ("KSV053",),
+        "trivy": ("KSV053", "KSV054"),
         "falco": ("ClusterRole With Pod Exec Created",),
     }
     superseded_by = ("rbac-wildcard",)
@@ -552,7 +553,7 @@ class RbacEveryoneBinding(Rule):
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES,
                   "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings")
-    equivalents = {"falco": ("Anonymous Request Allowed",)}
+    equivalents = {"trivy": ("KSV122",), "falco": ("Anonymous Request Allowed",)}
     EVERYONE = {
         ("User", "system:anonymous"): "anonymous users",
         ("Group", "system:unauthenticated"): "anonymous users",
