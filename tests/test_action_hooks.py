@@ -4,7 +4,10 @@ always, and the SchemaStore schemas in ../shared when present."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -74,6 +77,36 @@ def test_action_inputs_reach_scripts_only_through_the_environment() -> None:
         assert re.fullmatch(r"\$\{\{ steps\.klint\.outputs\.[\w-]+ \}\}", output["value"]), name
     for spec in action["inputs"].values():
         assert isinstance(spec.get("default", ""), str)  # GitHub passes strings
+
+
+def run_action_step(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """The action's "Run klint" step as the runner runs it: its script in bash, inputs in the environment."""
+    (step,) = [step for step in load("action.yml")["runs"]["steps"] if step.get("id") == "klint"]
+    klint = Path(sys.executable).parent / "klint"
+    outputs = tmp_path / "outputs"
+    env = {**os.environ, "KLINT": str(klint), "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(outputs),
+           "KLINT_FORMAT": "text", "KLINT_SARIF_FILE": "", "KLINT_ANNOTATIONS": "true", "KLINT_ARGS": "",
+           **{f"KLINT_{name.upper()}": value for name, value in inputs.items()}}
+    result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=PROJECT, env=env, capture_output=True,
+                            text=True, check=False)
+    return result, dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+
+
+def test_the_action_step_lints_writes_sarif_and_annotates(tmp_path: Path) -> None:
+    sarif = tmp_path / "klint.sarif"
+    result, outputs = run_action_step(tmp_path, paths="examples/insecure/debug-pod.yaml examples/hardened",
+                                      args="--fail-on high --ignore KL303", sarif_file=str(sarif))
+    assert result.returncode == 1 and outputs == {"sarif-file": str(sarif), "exit-code": "1"}
+    assert "Found " in result.stdout and "KL303" not in result.stdout
+    assert "::error file=examples/insecure/debug-pod.yaml,line=7,col=3," in result.stdout  # annotations
+    assert json.loads(sarif.read_text())["runs"][0]["results"]
+
+
+def test_the_action_step_passes_on_clean_manifests_and_never_expands_globs(tmp_path: Path) -> None:
+    result, outputs = run_action_step(tmp_path, paths="examples/hardened", annotations="false")
+    assert (result.returncode, outputs["exit-code"]) == (0, "0")
+    result, _ = run_action_step(tmp_path, paths="examples/*")  # a literal path, not a glob
+    assert result.returncode == 2 and "examples/*:1:1: ERROR cannot read file" in result.stdout
 
 
 # --- .pre-commit-hooks.yaml -------------------------------------------------------------------------
