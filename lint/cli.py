@@ -123,18 +123,19 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     # decided here: click.echo would strip the styles off output that is not a terminal
     colored = _color(color, sys.stderr if to_stderr else sys.stdout)
     click.echo(renderer(output_format)(report, colored), nl=False, err=to_stderr, color=colored)
-    for name, file in outputs:
+    unwritten = False
+    for name, file in outputs:  # each report that can be written is, whatever happens to the others
         try:
             _write_report(file, renderer(name)(report, False))
         except OSError as err:
             click.echo(f"klint: cannot write the {name} report to {file}: {err.strerror or err}", err=True)
-            sys.exit(2)
+            unwritten = True
     if verbose:
         composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
         click.echo(f"klint {__version__}: {len(outcomes)} files, {report.count('documents')} documents, "
                    f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
                    f"documents skipped, {len(rules)} rules, {composer}", err=True)
-    sys.exit(report.exit_code())
+    sys.exit(2 if unwritten else report.exit_code())
 
 
 def _write_report(path: str, text: str) -> None:

@@ -142,6 +142,9 @@ def from_mapping(data: Any, origin: str) -> Settings:
             rule_options[rule.code] = _rule_options(rule, _mapping(options, f"rules.{name}"))
         fail_on = Severity.parse(str(data["fail-on"])) if "fail-on" in data else Severity.LOW
         profile = Profile.parse(str(data["profile"])) if "profile" in data else Profile.ALL
+        if isinstance(data.get("pss-version"), float):  # YAML reads 1.30 as the number 1.3
+            raise ConfigError(f"pss-version must be a string such as \"v1.30\", got the number "
+                              f"{data['pss-version']}")
         pss_version = (parse_pss_version(str(data["pss-version"])) if "pss-version" in data
                        else LATEST_PSS_VERSION)
         settings = Settings(select, ignore, severity, exclude, rule_options, fail_on, origin, profile,

@@ -50,12 +50,13 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (),
     that cannot be listed is passed to `on_error`, in its place in the order, so that a run never
     comes back clean without having looked at it."""
     exclude = tuple(exclude)
-    seen: set[str] = set()  # names yielded
+    seen: set[str] = set()  # names yielded, as absolute paths
     seen_real: set[str] = set()  # the files they resolve to
     for given in paths:
         if not os.path.isdir(given):
-            if not is_excluded(given, exclude) and given not in seen:
-                seen.add(given)
+            spelled = os.path.abspath(given) if given != "-" else given  # `pod.yaml` is `./pod.yaml`
+            if not is_excluded(given, exclude) and spelled not in seen:
+                seen.add(spelled)
                 if given != "-":
                     seen_real.add(os.path.realpath(given))
                 yield given
@@ -74,6 +75,8 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (),
                 path = os.path.join(directory, name)
                 if os.path.islink(path) and not _inside(os.path.realpath(path), root_real):
                     continue
+                if not os.path.isfile(path):  # a pipe or device met on the way would block the run
+                    continue
                 if not is_excluded(path, exclude, given):
                     found.append((path, None))
         found += [(str(error.filename), error) for error in errors]
@@ -82,8 +85,8 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (),
                 on_error(error)
                 continue
             real = os.path.realpath(path)
-            if path not in seen and real not in seen_real:
-                seen.add(path)
+            if os.path.abspath(path) not in seen and real not in seen_real:
+                seen.add(os.path.abspath(path))
                 seen_real.add(real)
                 yield path
 

@@ -55,11 +55,12 @@ def add_list_item(obj: K8sObject, path: Path, item: Any, applicability: Applicab
 def remove_list_item(obj: K8sObject, path: Path, applicability: Applicability,
                      description: str) -> Fix | None:
     """Delete the list item at `path` (whose last step is its index); the list's key too when the item
-    is its only one, as a person would (`sysctls:` rather than `sysctls: []`)."""
+    is its only one and the key has siblings, as a person would (no `volumes: []` left behind)."""
     if not path or not isinstance(path[-1], int):
         raise ValueError(f"remove_list_item needs a path ending in an index, got {format_path(path)}")
-    items = obj.get(path[:-1])
-    if isinstance(items, list) and len(items) == 1 and len(path) > 1 and isinstance(path[-2], str):
+    items, parent = obj.get(path[:-1]), obj.get(path[:-2])
+    if (isinstance(items, list) and len(items) == 1 and len(path) > 1 and isinstance(path[-2], str)
+            and isinstance(parent, dict) and len(parent) > 1):  # an emptied mapping would turn `{}`
         return remove_field(obj, path[:-1], applicability, description)
     return _build(obj, path, applicability, description, lambda e, p: e.remove_item(p), changed=path[:-1])
 
@@ -73,10 +74,23 @@ def combine(description: str, applicability: Applicability, *fixes: Fix | None) 
     for fix in parts:
         if not fix.edits:
             return _refused(description, fix.description.rpartition(NOT_APPLIED)[2].removesuffix(")"))
-    edits = sorted((edit for fix in parts for edit in fix.edits), key=lambda e: (e.start, e.end))
+    edits = _merge_deletions(sorted((e for fix in parts for e in fix.edits), key=lambda e: (e.start, e.end)))
     if any(b.start < a.end or a.start == b.start for a, b in pairwise(edits)):
         return _refused(description, "its parts edit the same text")
     return Fix(description, tuple(edits), applicability, tuple(p for fix in parts for p in fix.paths))
+
+
+def _merge_deletions(edits: list[Edit]) -> list[Edit]:
+    """Deletions that overlap or meet, as one: removing two blocks that share a line break (the last
+    block of a file without a final one takes the break before it) deletes their union."""
+    merged: list[Edit] = []
+    for edit in edits:
+        last = merged[-1] if merged else None
+        if last is not None and not last.text and not edit.text and edit.start <= last.end:
+            merged[-1] = Edit(last.start, max(last.end, edit.end), "")
+        else:
+            merged.append(edit)
+    return merged
 
 
 NOT_APPLIED = " (not applied: "

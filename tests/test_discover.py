@@ -157,3 +157,15 @@ def test_a_pattern_without_slash_ignores_the_directories_above_the_root() -> Non
     assert not is_excluded("/ci/test/repo/deploy/pod.yaml", ["test"], root="/ci/test/repo")
     assert is_excluded("/ci/test/repo/deploy/test/pod.yaml", ["test"], root="/ci/test/repo")
     assert is_excluded("test/pod.yaml", ["test"])  # a file named on the command line: its path as given
+
+
+def test_a_file_named_twice_under_two_spellings_is_linted_once(tree: Path) -> None:
+    assert found("root/a.yaml", "./root/a.yaml", "root/sub/../a.yaml") == ["root/a.yaml"]
+
+
+def test_pipes_met_while_walking_are_skipped_but_a_named_one_is_read(tree: Path) -> None:
+    """A FIFO under a directory would block the run; named on the command line (`<(helm template …)`)
+    it is an input like any other."""
+    os.mkfifo(tree / "fifo.yaml")
+    assert "root/fifo.yaml" not in found("root")
+    assert found("root/fifo.yaml") == ["root/fifo.yaml"]

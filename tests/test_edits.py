@@ -560,9 +560,13 @@ def test_remove_list_items() -> None:
     assert edited(text, remove_list_item, (*add, 2)) == dedent(text).replace("        - NET_ADMIN\n", "")
     one = POD.replace("    image: nginx\n", "    securityContext:\n      capabilities:\n        add:\n"
                                              "        - SYS_ADMIN  # bad\n    image: x\n")
-    # the only item: its key goes too, and so the mapping that held only that key empties
+    # the only item of the only key: the key stays, or its mapping would turn `{}` (flow style)
     assert edited(one, remove_list_item, (*add, 0)) == dedent(one).replace(
-        "capabilities:\n        add:\n        - SYS_ADMIN  # bad\n", "capabilities: {}  # bad\n")
+        "add:\n        - SYS_ADMIN  # bad\n", "add: []  # bad\n")
+    # the only item of a key with siblings: the key goes too
+    two = one.replace("      capabilities:\n", "      capabilities:\n        drop: [ALL]\n")
+    assert edited(two, remove_list_item, (*add, 0)) == dedent(two).replace(
+        "        add:\n        - SYS_ADMIN  # bad\n", "")
     flow = POD.replace("    image: nginx\n", "    securityContext: {capabilities: {add: [A, B, C]}}\n")
     assert edited(flow, remove_list_item, (*add, 1)) == dedent(flow).replace("[A, B, C]", "[A, C]")
     assert edited(flow, remove_list_item, (*add, 2)) == dedent(flow).replace("[A, B, C]", "[A, B]")
@@ -593,6 +597,20 @@ def test_combine_joins_disjoint_fixes_and_refuses_when_a_part_does() -> None:
     assert combine("none", Applicability.SAFE, None) is None
     clash = combine("clash", Applicability.SAFE, one, one)
     assert clash is not None and not clash.edits
+
+
+def test_combine_merges_deletions_that_meet() -> None:
+    """The last block of a file without a final line break takes the break before it, which ends the
+    block removed just before it: the two deletions are one."""
+    text = dedent(POD) + "    args: [x]\nvolumes: [v]"
+    args = build(text, remove_field, (*C0, "args"))
+    volumes = build(text, remove_field, ("volumes",))
+    assert args is not None and volumes is not None
+    assert args.edits[0].end > volumes.edits[0].start  # they overlap
+    both = combine("both", Applicability.UNSAFE, args, volumes)
+    assert both is not None and len(both.edits) == 1 and both.edits[0].text == ""
+    edit = both.edits[0]
+    assert text[:edit.start] + text[edit.end:] == dedent(POD)
 
 
 def test_document_style() -> None:

@@ -431,6 +431,8 @@ def test_cli_rejects_a_bad_output_spec(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 def test_cli_reports_an_unwritable_output(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     repo(tmp_path, monkeypatch, {"pod.yaml": HOST_IPC_POD})
-    outcome = CliRunner().invoke(main, ["pod.yaml", "--output", "sarif:missing/dir/k.sarif"])
+    outcome = CliRunner().invoke(main, ["pod.yaml", "--output", "sarif:missing/dir/k.sarif",
+                                        "--output", "json:k.json"])
     assert outcome.exit_code == 2
     assert "cannot write the sarif report to missing/dir/k.sarif" in outcome.output
+    assert json.loads((tmp_path / "k.json").read_text())["findings"]  # the next report is still written

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Control characters, and the bidirectional overrides that reorder what a terminal shows: names and
 # values come from the manifests, which must not write escape sequences or fake lines into a report.
-UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 def printable(text: str) -> str:

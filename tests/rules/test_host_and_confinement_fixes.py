@@ -39,8 +39,8 @@ CHANGES = {
     "seccomp-profile": [("      image: nginx:1.27\n",
                          "      image: nginx:1.27\n  securityContext:\n    seccompProfile:\n"
                          "      type: RuntimeDefault\n")],
-    "unsafe-sysctl": [("  securityContext:\n    sysctls:\n      - name: kernel.msgmax\n"
-                       "        value: \"65536\"\n", "  securityContext: {}\n")],
+    "unsafe-sysctl": [("    sysctls:\n      - name: kernel.msgmax\n        value: \"65536\"\n",
+                       "    sysctls: []\n")],  # its key stays: alone, it would leave `securityContext: {}`
     "seccomp-unconfined-anywhere": [("/pod: unconfined", "/pod: runtime/default")],
 }
 
