@@ -84,9 +84,9 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (),
             if error is not None:
                 on_error(error)
                 continue
-            real = os.path.realpath(path)
-            if os.path.abspath(path) not in seen and real not in seen_real:
-                seen.add(os.path.abspath(path))
+            spelled, real = os.path.abspath(path), os.path.realpath(path)
+            if spelled not in seen and real not in seen_real:
+                seen.add(spelled)
                 seen_real.add(real)
                 yield path
 

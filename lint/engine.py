@@ -180,6 +180,7 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
         if document.index >= last:
             break
 
+
 def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[Finding]:
     document: Document = obj.document
     findings = []

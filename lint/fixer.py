@@ -83,11 +83,10 @@ class _State:
 
 @dataclass
 class _Group:
-    """One fix to apply, the findings it fixes, and their keys in the text it applies to."""
+    """One fix to apply and the findings it fixes."""
 
     fix: Fix
     findings: list[Finding]
-    keys: list[FindingKey]
 
 
 class _Fixer:
@@ -134,14 +133,13 @@ class _Fixer:
             twin = next((group for group in chosen if group.fix.edits == fix.edits), None)
             if twin is not None:
                 twin.findings.append(finding)
-                twin.keys.append(key)
                 continue
             paths = _fixed_paths(fix, finding)
             if any(_touch(edit, other) for edit in fix.edits for other in taken) or any(
                     document == other_document and (path[:len(other)] == other or other[:len(path)] == path)
                     for document, path in paths for other_document, other in changed):
                 continue
-            chosen.append(_Group(fix, [finding], [key]))
+            chosen.append(_Group(fix, [finding]))
             taken.extend(fix.edits)
             changed.extend(paths)
         return chosen
@@ -212,7 +210,7 @@ class _Fixer:
         return together, groups
 
     def reject(self, group: _Group, reason: str) -> None:
-        self.rejected.update(group.keys)
+        self.rejected.update(finding_key(finding) for finding in group.findings)
         first = group.findings[0]
         self.left_out.append(f"{first.rule.code} {first.rule.name} at {first.field_path or 'the object'} "
                              f"({first.obj}): {group.fix.description}: {reason}")
@@ -240,8 +238,8 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
                 return f"document {index + 1} changed at {_show(path)}, which no fix is about"
     remaining = {finding_key(finding) for finding in after.result.findings}
     for group in groups:
-        for finding, key in zip(group.findings, group.keys, strict=True):
-            if key in remaining:
+        for finding in group.findings:
+            if finding_key(finding) in remaining:
                 return f"the {finding.rule.name} finding at {finding.field_path} is still there"
     return None
 

@@ -36,20 +36,20 @@ from klint.source import Source, Span
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def project_url(label: str) -> str:
-    """A URL from pyproject.toml's [project.urls], the one place the project's addresses are kept."""
+def project_urls() -> dict[str, str]:
+    """pyproject.toml's [project.urls], the one place the project's addresses are kept."""
     try:
         entries = metadata("klint").get_all("Project-URL") or []
     except PackageNotFoundError:
         entries = []
-    urls = dict(entry.split(", ", 1) for entry in entries)
-    return urls.get(label, "")
+    return dict(entry.split(", ", 1) for entry in entries)
 
 
 # The project's home, and the rule reference (docs/rules.md, one `## KL101 privileged-container`
-# heading per rule) that each rule's helpUri points into.
-HOMEPAGE = project_url("Homepage")
-RULES_DOC = project_url("Documentation")
+# heading per rule) that each rule's helpUri points into: the metadata is read once.
+_URLS = project_urls()
+HOMEPAGE = _URLS.get("Homepage", "")
+RULES_DOC = _URLS.get("Documentation", "")
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "klint/v2"  # v1 named only containers by name, not other list items
 DESCRIPTION_LIMIT = 1024  # GitHub's limit for shortDescription and fullDescription
