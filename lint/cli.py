@@ -85,6 +85,19 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
               help="With --fix or --diff, also apply unsafe fixes (they may change how a workload runs).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--stdin-filename", default="-", help="Name standard input in reports.")
+@click.option("--warn-unused-suppressions", is_flag=True,
+              help="Report suppression comments and annotations that suppress nothing, and those that name "
+                   "no rule (rules KL002, KL003).")
+@click.option("--foreign-ignores/--no-foreign-ignores", default=None,
+              help="Honour other tools' ignore annotations and comments (kube-linter, Polaris, Checkov, "
+                   "Trivy) [default: on].")
+@click.option("--baseline", "baseline", metavar="FILE", help="Report only findings that are not in this "
+                                                             "baseline (written with --write-baseline).")
+@click.option("--write-baseline", metavar="FILE",
+              help="Record the findings that count today in FILE; later runs with --baseline FILE "
+                   "report only new ones.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings count (input and usage errors "
+                                                "still exit 2).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
@@ -92,16 +105,23 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
-                 color: str, verbose: bool) -> None:
+                 warn_unused_suppressions: bool, foreign_ignores: bool | None, baseline: str | None,
+                 write_baseline: str | None, exit_zero: bool, color: str, verbose: bool) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint import runner
     from klint.document import C_COMPOSER
     from klint.reporters import Report, renderer
 
-    try:
-        settings = config.load(config_file).override(
+    def flags(settings: config.Settings) -> config.Settings:
+        return settings.override(
             select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
-            profile=profile, pss_version=pss_version)
+            profile=profile, pss_version=pss_version, warn_unused_suppressions=warn_unused_suppressions,
+            foreign_ignores=foreign_ignores)
+
+    try:
+        configs = config.Configurations(config_file, flags, baseline=baseline,
+                                        use_baseline=write_baseline is None)
+        settings = configs.root
         rules = settings.enabled_rules()
     except (config.ConfigError, ValueError) as err:
         raise click.UsageError(str(err)) from None
@@ -111,13 +131,16 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         from klint import fixer  # only fixing needs it: start-up time
     outcomes = []
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
-                              stdin_filename=stdin_filename):
+                              stdin_filename=stdin_filename, configs=configs):
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
             fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
         outcomes.append(outcome)
     fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes)
              if fixing else None)
-    report = Report([outcome.result for outcome in outcomes], rules, settings, fixes)
+    results = [outcome.result for outcome in outcomes]
+    if write_baseline is not None:
+        settings = _write_baseline(write_baseline, results, settings)
+    report = Report(results, rules, settings, fixes)
     to_stderr = diff or (fix and "-" in paths)
     sys.stdout.flush()  # the diff or fixed stream before the report, on a terminal showing both
     # decided here: click.echo would strip the styles off output that is not a terminal
@@ -135,7 +158,32 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         click.echo(f"klint {__version__}: {len(outcomes)} files, {report.count('documents')} documents, "
                    f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
                    f"documents skipped, {len(rules)} rules, {composer}", err=True)
-    sys.exit(2 if unwritten else report.exit_code())
+        for origin, files in configs.used.items():
+            click.echo(f"klint: configuration {os.path.relpath(origin)} for {files} "
+                       f"file{'s' if files != 1 else ''}", err=True)
+    if report.baseline_unmatched and settings.baseline is not None:
+        click.echo(f"klint: {report.baseline_unmatched} of the baseline's findings are gone; shrink it with "
+                   f"--write-baseline {settings.baseline.path}", err=True)
+    code = 2 if unwritten else report.exit_code()
+    sys.exit(0 if exit_zero and code == 1 else code)
+
+
+def _write_baseline(path: str, results: list[Any], settings: config.Settings) -> config.Settings:
+    """Record the findings that count in the baseline `path`; they then count as suppressed by it."""
+    from dataclasses import replace
+
+    from klint.suppress import baseline
+
+    counting = [finding for result in results for finding in result.findings if finding.suppressed is None]
+    try:
+        _write_report(path, baseline.render(path, counting, __version__))
+    except OSError as err:
+        raise click.ClickException(f"cannot write the baseline {path}: {err.strerror or err}") from None
+    recorded = baseline.load(path)
+    for result in results:
+        result.findings, result.baseline_matched = recorded.apply(result.path, result.findings)
+    click.echo(f"klint: recorded {recorded.size()} findings in the baseline {path}", err=True)
+    return replace(settings, baseline=recorded)
 
 
 def _write_report(path: str, text: str) -> None:

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from klint import registry
+from klint.discover import is_excluded
 from klint.document import InputError, parse_documents
 from klint.rule import LATEST_PSS_VERSION, Profile, Rule, Severity, parse_pss_version
 from klint.source import Source, SourceDecodeError
+from klint.suppress import META_RULES
+from klint.suppress.baseline import Baseline, BaselineError
+from klint.suppress.baseline import load as load_baseline
+from klint.suppress.foreign import TOOLS as FOREIGN_TOOLS
 
 CONFIG_FILES = (".klint.yaml", ".klint.yml")
-KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on", "profile", "pss-version")
+KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on", "profile", "pss-version",
+        "per-file-ignores", "foreign-ignores", "warn-unused-suppressions", "baseline")
 
 
 class ConfigError(Exception):
@@ -36,13 +42,34 @@ class Settings:
     origin: str | None = None  # the file the settings came from
     profile: Profile = Profile.ALL
     pss_version: tuple[int, int] = LATEST_PSS_VERSION
+    # glob -> rules not to run on the files it matches, globs relative to the configuration's directory
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    foreign_ignores: tuple[str, ...] = FOREIGN_TOOLS  # the other tools whose ignores suppress findings
+    warn_unused_suppressions: bool = False
+    baseline: Baseline | None = None
+    baseline_file: str | None = None  # as configured (relative to the configuration's directory)
+
+    @property
+    def directory(self) -> str:
+        """The directory of the configuration file (the current one without a file): relative paths in
+        the configuration start there."""
+        return os.path.dirname(os.path.abspath(self.origin)) if self.origin else os.getcwd()
+
+    def for_file(self, path: str) -> Settings:
+        """These settings for one file: without the rules its `per-file-ignores` globs turn off."""
+        ignored = [rule for glob, rules in self.per_file_ignores
+                   if is_excluded(path, (glob,), self.directory) for rule in rules]
+        return replace(self, ignore=self.ignore + tuple(ignored)) if ignored else self
 
     def override(self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), exclude: Iterable[str] = (),
                  severity: Iterable[str] = (), fail_on: str | None = None, profile: str | None = None,
-                 pss_version: str | None = None) -> Settings:
+                 pss_version: str | None = None, warn_unused_suppressions: bool = False,
+                 foreign_ignores: bool | None = None) -> Settings:
         """These settings with the command line's flags, as given: `select`, `ignore` and `severity`
         (RULE=LEVEL) values may be comma-separated lists. Rule selections, fail-on, profile and
-        pss-version replace the configured ones; exclude globs and severities add to them."""
+        pss-version replace the configured ones; exclude globs and severities add to them;
+        `warn_unused_suppressions` turns the warning on, `foreign_ignores` honours other tools' ignores
+        (True) or none (False)."""
         levels = {}
         for value in _split(severity):
             name, sep, level = value.partition("=")
@@ -58,12 +85,19 @@ class Settings:
             fail_on=Severity.parse(fail_on) if fail_on else self.fail_on,
             profile=Profile.parse(profile) if profile else self.profile,
             pss_version=parse_pss_version(pss_version) if pss_version else self.pss_version,
+            warn_unused_suppressions=warn_unused_suppressions or self.warn_unused_suppressions,
+            foreign_ignores=self.foreign_ignores if foreign_ignores is None
+            else FOREIGN_TOOLS if foreign_ignores else (),
         )
 
     def enabled_rules(self) -> list[Rule]:
         """The profile's rules, narrowed by `select` and `ignore`, without the rules for controls
-        that the chosen Pod Security Standards version does not have yet."""
-        chosen = _expand(self.select) if self.select else list(registry.all_rules())
+        that the chosen Pod Security Standards version does not have yet. Opt-in rules run when
+        selected, and the suppression rules with `warn_unused_suppressions`."""
+        chosen = _expand(self.select) if self.select else [r for r in registry.all_rules() if not r.opt_in]
+        if self.warn_unused_suppressions:
+            chosen += [rule for rule in registry.all_rules()
+                       if rule.code in META_RULES and rule not in chosen]
         ignored = set(_expand(self.ignore))
         return [rule(self.rule_options.get(rule.code), self.pss_version) for rule in chosen
                 if rule not in ignored and self.profile.includes(rule.profile())
@@ -93,6 +127,65 @@ def find_config(start: Path) -> Path | None:
         if pyproject.is_file() and _pyproject_table(pyproject) is not None:
             return pyproject
     return None
+
+
+class Configurations:
+    """The settings of each file of a run: from `--config` for every file, else from the configuration
+    file nearest to the file (from its directory upward, as ruff finds it; standard input and files
+    without one take the run's), each with the command line's flags over it and with the run's
+    baseline. Exclusion, fail-on and the reports follow the run's settings (`root`), found from the
+    current directory."""
+
+    def __init__(self, explicit: Path | None, flags: Callable[[Settings], Settings], cwd: Path | None = None,
+                 baseline: str | None = None, use_baseline: bool = True) -> None:
+        """`baseline` (`--baseline`) replaces the configured one; `use_baseline=False` uses none (to
+        write a new one)."""
+        self.explicit = explicit
+        self.flags = flags
+        root = flags(load(explicit, cwd))
+        baseline_file = baseline or (os.path.join(root.directory, root.baseline_file) if root.baseline_file
+                                     else None)
+        if baseline_file is not None and use_baseline:
+            try:
+                root = replace(root, baseline=load_baseline(baseline_file))
+            except BaselineError as err:
+                raise ConfigError(str(err)) from None
+        self.root = root
+        self._nearest: dict[str, Path | None] = {}
+        self._settings: dict[Path, Settings] = {}
+        self._rules: dict[tuple[str | None, tuple[str, ...]], list[Rule]] = {}
+        self.used: dict[str, int] = {}  # configuration file -> files linted with it (for --verbose)
+
+    def for_path(self, path: str) -> tuple[Settings, list[Rule]]:
+        """The settings and the rules for one file; ConfigError when its configuration is broken."""
+        settings = self.root
+        if self.explicit is None and path != "-":
+            config = self.nearest(os.path.dirname(os.path.abspath(path)))
+            if config is not None and str(config) != self.root.origin:
+                if config not in self._settings:
+                    self._settings[config] = replace(self.flags(load(config)), baseline=self.root.baseline)
+                settings = self._settings[config]
+        if settings.origin is not None:
+            self.used[settings.origin] = self.used.get(settings.origin, 0) + 1
+        settings = settings.for_file(path)
+        key = (settings.origin, settings.ignore)
+        if key not in self._rules:
+            self._rules[key] = settings.enabled_rules()
+        return settings, self._rules[key]
+
+    def nearest(self, directory: str) -> Path | None:
+        """`find_config` from `directory`, remembered for each directory on the way up."""
+        if directory not in self._nearest:
+            here = Path(directory)
+            found = next((here / name for name in CONFIG_FILES if (here / name).is_file()), None)
+            pyproject = here / "pyproject.toml"
+            if found is None and pyproject.is_file() and _pyproject_table(pyproject) is not None:
+                found = pyproject
+            parent = os.path.dirname(directory)
+            if found is None and parent != directory:
+                found = self.nearest(parent)
+            self._nearest[directory] = found
+        return self._nearest[directory]
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
@@ -148,11 +241,40 @@ def from_mapping(data: Any, origin: str) -> Settings:
         pss_version = (parse_pss_version(str(data["pss-version"])) if "pss-version" in data
                        else LATEST_PSS_VERSION)
         settings = Settings(select, ignore, severity, exclude, rule_options, fail_on, origin, profile,
-                            pss_version)
+                            pss_version, _per_file_ignores(data.get("per-file-ignores", {})),
+                            _foreign_ignores(data.get("foreign-ignores", True)),
+                            _boolean(data.get("warn-unused-suppressions", False), "warn-unused-suppressions"),
+                            baseline_file=_strings(data["baseline"], "baseline")[0] if "baseline" in data
+                            else None)
         settings.enabled_rules()  # validates the selectors
+        for _, rules in settings.per_file_ignores:
+            _expand(rules)
     except (ConfigError, ValueError) as err:
         raise ConfigError(f"{origin}: {err}") from None
     return settings
+
+
+def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`per-file-ignores: {GLOB: [RULE, ...]}` (or "RULE,RULE"), as ruff has it."""
+    return tuple((glob, _split(_strings(rules, f"per-file-ignores.{glob}")))
+                 for glob, rules in _mapping(value, "per-file-ignores").items())
+
+
+def _foreign_ignores(value: Any) -> tuple[str, ...]:
+    """`foreign-ignores: true` (every tool klint knows, the default), `false`, or a list of tools."""
+    if isinstance(value, bool):
+        return FOREIGN_TOOLS if value else ()
+    tools = _strings(value, "foreign-ignores")
+    unknown = [tool for tool in tools if tool not in FOREIGN_TOOLS]
+    if unknown:
+        raise ConfigError(f"foreign-ignores: unknown tool {unknown[0]!r} (known: {', '.join(FOREIGN_TOOLS)})")
+    return tools
+
+
+def _boolean(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key!r} must be true or false")
+    return value
 
 
 def _split(values: Iterable[str]) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from klint.fix import Fix
 from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
+from klint.suppress import FileSuppressions
 
 # A Go template action on Helm's own objects and functions. Rendered output keeps `{{ }}` only as
 # data: alert templates (`{{ $labels.pod }}`, `{{ with ... }}`) and, in block scalars, whole templates
@@ -32,6 +33,7 @@ class Suppression:
 
     in_source: bool  # True: a comment in the manifest; False: outside it (configuration, baseline)
     justification: str = ""
+    by: str = ""  # the form that suppressed it: "comment", "annotation", "polaris annotation", "baseline"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class FileResult:
     documents: int = 0
     objects: int = 0
     not_kubernetes: int = 0  # documents that are not Kubernetes objects
+    baseline_matched: int = 0  # findings suppressed by the baseline (`--baseline`)
     # Each object linted, in order, with the codes of the rules that apply to it (JUnit test cases).
     checked: list[tuple[ObjectRef, tuple[str, ...]]] = field(default_factory=list)
 
@@ -127,6 +130,7 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
 def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
     result = FileResult(source.path, source)
     templated = "{{" in source.text
+    suppressions = FileSuppressions(source, rules, settings)
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
     # Objects whose rules looked up a related object and found none: one later in the input may match.
@@ -136,6 +140,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
             if templated and uses_chart_values(document):
                 return FileResult(source.path, source, skipped=HELM_HINT)
             result.documents += 1
+            suppressions.check_document(document)
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1
@@ -145,7 +150,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
                 obj.stream = stream
                 stream.misses = []
                 result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
-                findings.append(check_object(obj, rules, settings))
+                findings.append(suppressions.apply(obj, check_object(obj, rules, settings)))
                 if stream.misses:
                     missed.append((len(findings) - 1, obj, stream.misses))
             for obj in objects:
@@ -158,14 +163,16 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
     late = {(obj.ref.document, obj.root): position for position, obj, misses in missed
             if any(stream.first(obj, *miss) is not None for miss in misses)}
     if late:
-        _check_again(source, rules, settings, stream, late, findings)
-    result.findings = [finding for found in findings for finding in found]
+        _check_again(source, rules, settings, stream, late, findings, suppressions)
+    result.findings, result.baseline_matched = suppressions.finish(
+        [finding for found in findings for finding in found])
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
 def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: Stream,
-                 late: dict[tuple[int, Path], int], findings: list[list[Finding]]) -> None:
+                 late: dict[tuple[int, Path], int], findings: list[list[Finding]],
+                 suppressions: FileSuppressions) -> None:
     """Check again, now that the whole stream is known, the objects whose lookups find an object that
     came after them; their source maps were freed, so their documents are parsed again (rare: inputs
     usually define a ServiceAccount or role before what uses it)."""
@@ -175,7 +182,7 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
             position = late.get((document.index, obj.root))
             if position is not None:
                 obj.stream = stream
-                findings[position] = check_object(obj, rules, settings)
+                findings[position] = suppressions.apply(obj, check_object(obj, rules, settings))
                 obj.stream = None
         if document.index >= last:
             break

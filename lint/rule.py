@@ -116,6 +116,9 @@ class Rule:
     min_pss_version: ClassVar[tuple[int, int]] = FIRST_PSS_VERSION
     # Rules about the input itself (how the API server reads it) run in every profile.
     checks_input: ClassVar[bool] = False
+    # Rules that run only when selected by name, code or prefix, or turned on by their flag (the
+    # findings about suppressions: `--warn-unused-suppressions`), never as part of "every rule".
+    opt_in: ClassVar[bool] = False
     # Names of rules whose finding at the same field says all this rule's would, and more (a
     # dangerous capability also fails the baseline allow-list): when both report one field, the
     # engine keeps only theirs. This rule still reports alone when those rules do not run.

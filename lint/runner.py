@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
-from klint.config import Settings
+from klint.config import ConfigError, Configurations, Settings
 from klint.discover import discover
 from klint.engine import FileResult, Problem, lint_file
 from klint.rule import Rule
@@ -27,10 +27,12 @@ class Outcome:
 
 
 def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: bool = False,
-        unsafe: bool = False, stdin: BinaryIO | None = None, stdin_filename: str = "-") -> Iterator[Outcome]:
+        unsafe: bool = False, stdin: BinaryIO | None = None, stdin_filename: str = "-",
+        configs: Configurations | None = None) -> Iterator[Outcome]:
     """Lint each input found from `paths` (the current directory when none), or with `fix` compute its
     safe (with `unsafe`, also unsafe) fixes; nothing is written. `-` reads `stdin` (by default the
-    process's), reported as `stdin_filename`.
+    process's), reported as `stdin_filename`. Each file is linted with `settings` and `rules`, or with
+    what `configs` gives for it (its nearest configuration, its per-file ignores).
 
     Outcomes come in input order, one input at a time: a process pool over the inputs would go here,
     keeping that order."""
@@ -42,11 +44,18 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
             continue
         data = (stdin or sys.stdin.buffer).read() if path == "-" else None
         name = stdin_filename if path == "-" else path
+        file_settings, file_rules = settings, rules
+        if configs is not None:
+            try:
+                file_settings, file_rules = configs.for_path(path)
+            except ConfigError as err:
+                yield Outcome(FileResult(name, problems=[Problem(name, 1, 1, f"configuration error: {err}")]))
+                continue
         if fix:
-            outcome = fixer.fix_file(name, rules, settings, unsafe, data)
+            outcome = fixer.fix_file(name, file_rules, file_settings, unsafe, data)
             yield Outcome(outcome.result, outcome, path == "-")
         else:
-            yield Outcome(lint_file(name, rules, settings, data), stdin=path == "-")
+            yield Outcome(lint_file(name, file_rules, file_settings, data), stdin=path == "-")
 
 
 def _inputs(paths: Iterable[str], exclude: Iterable[str]) -> list[str | FileResult]:

@@ -9,8 +9,9 @@ from klint.rules import (
     objects,
     privileges,
     serviceaccounts,
+    suppressions,
     volumes,
 )
 
 __all__ = ["capabilities", "confinement", "host", "identity", "input", "objects", "privileges",
-           "serviceaccounts", "volumes"]
+           "serviceaccounts", "suppressions", "volumes"]

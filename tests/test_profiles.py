@@ -17,6 +17,8 @@ from klint.cli import main
 from klint.config import ConfigError, Settings, from_mapping
 from klint.rule import LATEST_PSS_VERSION, Level, Profile, parse_pss_version
 
+DEFAULT_RULES = [rule for rule in registry.all_rules() if not rule.opt_in]  # "every rule" of a run
+
 MANIFEST = """\
 apiVersion: v1
 kind: Pod
@@ -54,12 +56,12 @@ def names(settings: Settings) -> set[str]:
 
 
 def test_profiles_nest_and_all_is_the_default() -> None:
-    everything = {rule.name for rule in registry.all_rules()}
+    everything = {rule.name for rule in DEFAULT_RULES}
     baseline = names(Settings(profile=Profile.BASELINE))
     restricted = names(Settings(profile=Profile.RESTRICTED))
     assert names(Settings()) == everything
     assert baseline < restricted < everything
-    for rule in registry.all_rules():
+    for rule in DEFAULT_RULES:
         in_baseline = rule.pss is Level.BASELINE or rule.checks_input
         assert (rule.name in baseline) == in_baseline, rule.name
         assert (rule.name in restricted) == (in_baseline or rule.pss is Level.RESTRICTED), rule.name
@@ -74,8 +76,17 @@ def test_controls_that_did_not_exist_yet_do_not_run() -> None:
     assert "host-probe" not in at[(1, 33)] and "host-probe" in at[(1, 34)]
     assert "proc-mount-user-namespace" not in at[(1, 34)] and "proc-mount-user-namespace" in at[(1, 35)]
     assert "seccomp-unconfined-anywhere" in at[(1, 0)]  # beyond the standard: every version
-    for rule in registry.all_rules():
+    for rule in DEFAULT_RULES:
         assert (rule.name in at[(1, 0)]) == (rule.min_pss_version == (1, 0)), rule.name
+
+
+def test_opt_in_rules_run_only_when_asked_for() -> None:
+    assert {"unused-suppression", "blanket-suppression"} == {r.name for r in registry.all_rules() if r.opt_in}
+    assert "unused-suppression" not in names(Settings())
+    assert {"unused-suppression", "blanket-suppression"} <= names(Settings(warn_unused_suppressions=True))
+    assert names(Settings(select=("KL002",))) == {"unused-suppression"}
+    assert names(Settings(warn_unused_suppressions=True, ignore=("KL003",))) >= {"unused-suppression"}
+    assert "blanket-suppression" not in names(Settings(warn_unused_suppressions=True, ignore=("KL003",)))
 
 
 def test_rules_receive_the_version() -> None:

@@ -26,8 +26,9 @@ def examples(rule: type[Rule], section: str) -> list[str]:
 
 
 def findings_of(rule: type[Rule], text: str, name: str) -> list[str]:
-    """Where `rule` (alone, with its default options) reports on `text`: `line:column: message`."""
-    settings = Settings(select=(rule.code,))
+    """Where `rule` (alone, with its default options; a rule about suppressions with every rule, as it
+    needs findings to suppress) reports on `text`: `line:column: message`."""
+    settings = Settings(select=("KL",) if rule.opt_in else (rule.code,))
     result = lint_source(Source.from_text(name, text), settings.enabled_rules(), settings)
     assert not result.problems, result.problems
     assert result.skipped is None, result.skipped

@@ -35,13 +35,14 @@ def test_suppressed_findings_do_not_count(suppressed: tuple[Report, Report]) -> 
 def test_text_hides_suppressed_findings(suppressed: tuple[Report, Report]) -> None:
     counted, report = suppressed
     assert "KL203" in renderer("text")(counted, False)
-    assert renderer("text")(report, False) == "No findings in 1 file.\n"
+    assert renderer("text")(report, False) == "No findings in 1 file (1 suppressed).\n"
 
 
 def test_json_lists_suppressed_findings_and_does_not_count_them(suppressed: tuple[Report, Report]) -> None:
     _, report = suppressed
     data = json.loads(renderer("json")(report, False))
     (finding,) = data["findings"]
-    assert finding["suppressed"] == {"inSource": True, "justification": "debug pod, deleted nightly"}
+    assert finding["suppressed"] == {"inSource": True, "justification": "debug pod, deleted nightly",
+                                     "by": ""}
     assert data["summary"]["findings"] == 0 and data["summary"]["suppressed"] == 1
     assert data["summary"]["fixable"] == {"safe": 0, "unsafe": 0}

@@ -67,6 +67,18 @@ class Report:
         return 1 if changed or self.fails(self.settings.fail_on) else 0
 
     @property
+    def suppressed(self) -> int:
+        return len(self.findings) - len(self.active)
+
+    @property
+    def baseline_unmatched(self) -> int:
+        """How many of the baseline's findings no finding of this run matched (fixed, or gone)."""
+        baseline = self.settings.baseline
+        if baseline is None:
+            return 0
+        return max(0, baseline.size() - sum(result.baseline_matched for result in self.results))
+
+    @property
     def all_rules(self) -> list[Rule]:
         """The enabled rules, then any other rule a finding came from (none in a normal run)."""
         codes = {rule.code for rule in self.rules}

@@ -41,7 +41,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
             "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in fix.edits],
         },
         "suppressed": None if finding.suppressed is None else {
-            "inSource": finding.suppressed.in_source, "justification": finding.suppressed.justification},
+            "inSource": finding.suppressed.in_source, "justification": finding.suppressed.justification,
+            "by": finding.suppressed.by},
     }
 
 
@@ -75,7 +76,10 @@ def render(report: Report, color: bool) -> str:
             "objects": report.count("objects"),
             "notKubernetes": report.count("not_kubernetes"),
             "findings": len(report.active),
-            "suppressed": len(report.findings) - len(report.active),
+            "suppressed": report.suppressed,
+            "baseline": None if report.settings.baseline is None else {
+                "path": report.settings.baseline.path, "findings": report.settings.baseline.size(),
+                "unmatched": report.baseline_unmatched},
             "bySeverity": report.by_severity(),
             "errors": len(report.problems),
             "skipped": len(report.skipped),

@@ -88,6 +88,8 @@ def summary(report: Report) -> str:
                 f"{_plural(files, 'file')}")
     else:
         text = f"No findings in {_plural(files, 'file')}"
+    if report.suppressed:
+        text += f" ({report.suppressed} suppressed)"
     extras = []
     if report.problems:
         extras.append(_plural(len(report.problems), "error"))
