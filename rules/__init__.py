@@ -3,15 +3,17 @@
 from klint.rules import (
     capabilities,
     confinement,
+    exposure,
     host,
     identity,
     input,
     objects,
+    permissions,
     privileges,
     serviceaccounts,
     suppressions,
     volumes,
 )
 
-__all__ = ["capabilities", "confinement", "host", "identity", "input", "objects", "privileges",
-           "serviceaccounts", "suppressions", "volumes"]
+__all__ = ["capabilities", "confinement", "exposure", "host", "identity", "input", "objects", "permissions",
+           "privileges", "serviceaccounts", "suppressions", "volumes"]

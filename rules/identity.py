@@ -110,8 +110,15 @@ class RunAsNonRoot(Rule):
             if setting.value is False:
                 message = f'container "{container.name}" sets {field}: false; set it to true'
             elif setting.value is None and pod_setting.value is None:
-                message = (f'container "{container.name}" may run as root: neither it nor the pod sets '
-                           f"runAsNonRoot; set {field}: true (or set it on the pod)")
+                user = container.effective("runAsUser").value
+                if isinstance(user, int) and not isinstance(user, bool) and user != 0:
+                    # not root, unless another layer (a webhook, a later edit) overrides runAsUser
+                    message = (f'container "{container.name}" runs as UID {user} but does not require a '
+                               f"non-root user: neither it nor the pod sets runAsNonRoot, which the "
+                               f"restricted standard requires; set {field}: true (or set it on the pod)")
+                else:
+                    message = (f'container "{container.name}" may run as root: neither it nor the pod sets '
+                               f"runAsNonRoot; set {field}: true (or set it on the pod)")
             else:
                 continue
             yield Violation(setting.path, message, container.name, fix=self._fix(obj, setting))

@@ -45,6 +45,8 @@ SENSITIVE_HOST_PATHS = {
     "/var/run/cri-dockerd.sock": f"cri-dockerd's {CRI}",
     "/run/cri-dockerd.sock": f"cri-dockerd's {CRI}",
     "/run/podman/podman.sock": "Podman's socket: whoever can connect to it is root on the node",
+    "/var/run/dockershim.sock": f"the kubelet's dockershim {CRI} (the CRI endpoint up to Kubernetes 1.23)",
+    "/run/dockershim.sock": f"the kubelet's dockershim {CRI} (the CRI endpoint up to Kubernetes 1.23)",
     "/": "the node's whole filesystem",
     "/etc": "the node's configuration, with credentials and the kubelet's and container runtime's settings",
     "/etc/kubernetes": "the kubelet's and control plane's configuration, credentials and static pods",
@@ -57,12 +59,20 @@ SENSITIVE_HOST_PATHS = {
     "/bin": "the node's programs",
     "/sbin": "the node's programs",
     "/lib": "the node's libraries and kernel modules",
+    "/lib64": "the node's libraries",
     "/usr": "the node's programs and libraries",
     "/var/lib/kubelet": "the kubelet's state: every pod's volumes and secrets, and the kubelet's credentials",
+    "/var/lib/kubelet/plugins": "the kubelet's plugin directory: the sockets through which it calls every "
+                                "CSI and device plugin driver",
+    "/var/lib/kubelet/plugins_registry": "the kubelet's plugin registration sockets: a driver registered "
+                                         "there is called with every volume it is asked to mount",
     "/var/lib/docker": "the Docker engine's state: every container's filesystem",
     "/var/lib/containerd": "containerd's state: every container's filesystem",
     "/var/lib/etcd": "etcd's data: every Secret of the cluster",
 }
+# Paths under sensitive directories that hold none of their danger: a hostPath bind-mounts exactly the
+# inode named, and /dev/log is the syslog socket, no device node.
+HARMLESS_HOST_PATHS = frozenset({"/dev/log"})
 # Public, read-only content under sensitive paths that node agents commonly mount (CA bundles, the
 # time zone): not sensitive when every container mounts it read-only.
 PUBLIC_HOST_PATHS = (
@@ -86,6 +96,8 @@ def is_within(path: str, directory: str) -> bool:
 
 def sensitive_content(path: str) -> tuple[str, str] | None:
     """The sensitive host path that a mount of `path` exposes, and why it matters."""
+    if path in HARMLESS_HOST_PATHS:
+        return None
     inside = [entry for entry in SENSITIVE_HOST_PATHS if entry != "/" and is_within(path, entry)]
     if path == "/":
         inside.append("/")
@@ -304,11 +316,14 @@ class SensitiveHostMount(Rule):
     `hostPath.path` of each of the pod's volumes, as the kernel resolves it (`//etc/./`
     is `/etc`). It fails when the path is, or lies under, one of: the container runtime
     sockets (`/var/run/docker.sock`, `/run/containerd/containerd.sock`, CRI-O's, cri-dockerd's,
-    Podman's), `/` itself, `/etc` (with `/etc/kubernetes`), `/root`, `/home`, `/proc`, `/sys`,
-    `/dev`, `/boot`, `/bin`, `/sbin`, `/lib`, `/usr`, `/var/lib/kubelet`, `/var/lib/docker`,
+    Podman's, and the kubelet's `dockershim.sock`, its CRI endpoint up to Kubernetes 1.23),
+    `/` itself, `/etc` (with `/etc/kubernetes`), `/root`, `/home`, `/proc`, `/sys`, `/dev`,
+    `/boot`, `/bin`, `/sbin`, `/lib`, `/lib64`, `/usr`, `/var/lib/kubelet` (its `plugins`
+    directories, where CSI drivers' sockets live, named as such), `/var/lib/docker`,
     `/var/lib/containerd`, `/var/lib/etcd`. "Under" is by path component: `/etc/ssl` is
     under `/etc`, `/etcd` is not. A directory that contains one of them fails too: mounting
-    `/var/run` exposes `/var/run/docker.sock`.
+    `/var/run` exposes `/var/run/docker.sock`. `/dev/log` passes: a hostPath bind-mounts
+    exactly that inode, the syslog socket, and no device node.
 
     Public content that node agents mount to read (CA bundles such as `/etc/ssl/certs`, the
     time zone) passes when every container mounts it read-only; the option `public-paths`

@@ -34,6 +34,16 @@ def test_run_as_non_root_without_pod_level_setting() -> None:
     ]
 
 
+def test_run_as_non_root_with_a_non_zero_user_says_why_it_still_fails() -> None:
+    text = NON_ROOT.replace("    - name: unset\n      image: nginx:1.27\n",
+                            "    - name: unset\n      image: nginx:1.27\n      securityContext:\n"
+                            "        runAsUser: 1000\n")
+    assert messages(text, "run-as-non-root")[0] == (
+        'container "unset" runs as UID 1000 but does not require a non-root user: neither it nor the pod '
+        "sets runAsNonRoot, which the restricted standard requires; set securityContext.runAsNonRoot: true "
+        "(or set it on the pod)")
+
+
 POD_TRUE = """
 apiVersion: apps/v1
 kind: StatefulSet

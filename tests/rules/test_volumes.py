@@ -141,6 +141,12 @@ def test_host_paths_normalize_as_the_kernel_resolves_them(written: object, norma
 
 @pytest.mark.parametrize(("path", "entry"), [
     ("/var/run/docker.sock", "/var/run/docker.sock"),
+    ("/var/run/dockershim.sock", "/var/run/dockershim.sock"),
+    ("/lib64", "/lib64"),
+    ("/dev/log", None),  # the syslog socket, no device node
+    ("/dev/sda", "/dev"),
+    ("/var/lib/kubelet/plugins/csi.example.com", "/var/lib/kubelet/plugins"),
+    ("/var/lib/kubelet/pods", "/var/lib/kubelet"),
     ("/run/containerd/containerd.sock", "/run/containerd/containerd.sock"),
     ("/var/run/crio/crio.sock", "/var/run/crio/crio.sock"),
     ("/", "/"),
