@@ -65,6 +65,20 @@ def remove_list_item(obj: K8sObject, path: Path, applicability: Applicability,
     return _build(obj, path, applicability, description, lambda e, p: e.remove_item(p), changed=path[:-1])
 
 
+def rename_key(obj: K8sObject, path: Path, new_key: str, applicability: Applicability,
+               description: str) -> Fix | None:
+    """Rename the mapping key at `path` to `new_key` (a plain identifier), keeping its quoting."""
+    entry = obj.document.entries.get((*obj.root, *path))
+    if entry is None or entry.key is None or not isinstance(entry.key, ScalarNode):
+        return None
+    key = entry.key
+    if key.anchor is not None or key.style not in (None, "", '"', "'"):
+        return _refused(description, "the key is anchored or not a simple scalar")
+    quote = key.style or ""
+    edit = Edit(key.start_mark.index, key.end_mark.index, f"{quote}{new_key}{quote}")
+    return Fix(description, (edit,), applicability, (path, (*path[:-1], new_key)))
+
+
 def combine(description: str, applicability: Applicability, *fixes: Fix | None) -> Fix | None:
     """One fix made of several builders' fixes (say, two fields of one container). The parts must
     edit disjoint text; when any part was refused, so is the whole, for the same reason."""

@@ -208,8 +208,10 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[
                 identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container),
             ))
     reported = {(finding.rule.name, finding.field) for finding in findings}
+    explained = {finding.field for finding in findings if finding.rule.explains_fields}
     return [finding for finding in findings
-            if not any((name, finding.field) in reported for name in finding.rule.superseded_by)]
+            if not any((name, finding.field) in reported for name in finding.rule.superseded_by)
+            and (finding.rule.explains_fields or finding.field not in explained)]
 
 
 def read_source(path: str, data: bytes | None = None) -> Source | Problem:

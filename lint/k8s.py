@@ -3,9 +3,11 @@ the security context each container ends up with."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path as FilePath
 from typing import Any
 
 from klint.document import Document, Path
@@ -360,3 +362,36 @@ class Container:
         inherited = Setting(lookup(self.pod.security_context, names),
                             (*self.pod.security_context_path, *names))
         return inherited if inherited.is_set else own
+
+
+# --- the API's own field definitions -------------------------------------------------------------
+
+RBAC_ROLE_KINDS = ("Role", "ClusterRole")
+RBAC_BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
+
+
+@cache
+def api_types() -> dict[str, dict[str, str]]:
+    """The fields of the API structures klint validates, with their types (`data/api_fields.json`,
+    generated from the API's definitions by `data/generate_api_fields.py`)."""
+    data = json.loads((FilePath(__file__).parent / "data" / "api_fields.json").read_text(encoding="utf-8"))
+    types: dict[str, dict[str, str]] = data["types"]
+    return types
+
+
+def typed_roots(obj: K8sObject) -> Iterator[tuple[Path, str]]:
+    """Where the object holds API structures of a known type (`api_types`), and which: the pod spec
+    of the kinds known to carry the core one (not custom resources, whose schemas may differ), the
+    rules of roles, the subjects and role reference of bindings."""
+    if obj.pod is not None and (obj.kind in POD_SPEC_PATHS or obj.kind in TEMPLATE_KINDS):
+        yield obj.pod.path, "PodSpec"
+    if obj.kind in RBAC_ROLE_KINDS:
+        for index, rule in enumerate(as_list(obj.get(("rules",)))):
+            if isinstance(rule, dict):
+                yield ("rules", index), "PolicyRule"
+    if obj.kind in RBAC_BINDING_KINDS:
+        for index, subject in enumerate(as_list(obj.get(("subjects",)))):
+            if isinstance(subject, dict):
+                yield ("subjects", index), "Subject"
+        if isinstance(obj.get(("roleRef",)), dict):
+            yield ("roleRef",), "RoleRef"

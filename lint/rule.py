@@ -123,6 +123,9 @@ class Rule:
     # dangerous capability also fails the baseline allow-list): when both report one field, the
     # engine keeps only theirs. This rule still reports alone when those rules do not run.
     superseded_by: ClassVar[tuple[str, ...]] = ()
+    # A rule whose finding at a field explains every other rule's there (a misspelt key reported as
+    # the field it meant: the rule that checks that field would only report it missing).
+    explains_fields: ClassVar[bool] = False
     references: ClassVar[tuple[str, ...]] = ()
     # The same check in other tools, for docs and conformance: tool -> check IDs, where tool is one of
     # "kube-linter", "polaris", "checkov", "trivy" (KSV IDs), "kubescape", "falco".

@@ -4,6 +4,7 @@ from klint.rules import (
     capabilities,
     confinement,
     exposure,
+    fields,
     host,
     identity,
     input,
@@ -15,5 +16,5 @@ from klint.rules import (
     volumes,
 )
 
-__all__ = ["capabilities", "confinement", "exposure", "host", "identity", "input", "objects", "permissions",
-           "privileges", "serviceaccounts", "suppressions", "volumes"]
+__all__ = ["capabilities", "confinement", "exposure", "fields", "host", "identity", "input", "objects",
+           "permissions", "privileges", "serviceaccounts", "suppressions", "volumes"]

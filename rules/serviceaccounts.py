@@ -7,14 +7,14 @@ from typing import Any
 
 from klint.edits import set_field
 from klint.fix import Applicability
+from klint.k8s import RBAC_BINDING_KINDS as BINDING_KINDS
+from klint.k8s import RBAC_ROLE_KINDS as RBAC_KINDS
 from klint.k8s import K8sObject, as_dict, as_list
 from klint.rule import Rule, Severity, Violation
 from klint.rules.common import FALCO_K8S_AUDIT_RULES, RBAC_GOOD_PRACTICES
 
 SERVICE_ACCOUNT_DOC = ("https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/"
                        "#opt-out-of-api-credential-automounting")
-RBAC_KINDS = ("Role", "ClusterRole")
-BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
 
 
 def service_account_name(obj: K8sObject) -> str:

@@ -1,0 +1,193 @@
+"""Security fields that are not what they seem: misspelt, misplaced or of the wrong type, checked
+against the API's own definitions (`klint.k8s.api_types`)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from klint.document import Path
+from klint.edits import rename_key
+from klint.fix import Applicability
+from klint.k8s import K8sObject, api_types, format_path, typed_roots
+from klint.rule import Rule, Severity, Violation
+from klint.rules.common import yaml_scalar
+
+# Where a field written in the wrong structure belongs: structure -> [(the structure that has it, how
+# a message names that place)]. The first that has the field wins.
+ELSEWHERE = {
+    "PodSecurityContext": [("SecurityContext", "each container's securityContext")],
+    "SecurityContext": [("PodSecurityContext", "the pod's securityContext")],
+    "Container": [("SecurityContext", "the container's securityContext"), ("PodSpec", "the pod spec")],
+    "EphemeralContainer": [("SecurityContext", "the container's securityContext"),
+                           ("PodSpec", "the pod spec")],
+    "ResourceRequirements": [("Container", "the container itself")],
+    "PodSpec": [("PodSecurityContext", "the pod's securityContext"), ("Container", "each container")],
+}
+EXPECTED = {"boolean": "a boolean", "string": "a string", "integer": "an integer", "number": "a number",
+            "map": "a mapping", "object": "a mapping"}
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {yaml_scalar(value)}"
+    if isinstance(value, str):
+        return f"the string {yaml_scalar(value)}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
+def expected(spec: str) -> str:
+    if spec.startswith("array:"):
+        return "a list"
+    return EXPECTED.get(spec.partition(":")[0], "a mapping")
+
+
+def fits(value: Any, spec: str) -> bool:
+    """Whether a decoded value has the type the API's definition `spec` gives (null is unset)."""
+    kind = spec.partition(":")[0]
+    if value is None or kind == "any":
+        return True
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":  # 1000.0 is left alone: what the API server makes of it is not for klint to guess
+        return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "array":
+        return isinstance(value, list)
+    return isinstance(value, dict)
+
+
+class InvalidField(Rule):
+    """Security-relevant fields must be spelt, placed and typed as the API defines them.
+
+    ## What it checks
+    The pod spec of Pods, pod templates and the built-in workloads (with its security
+    contexts, capabilities, seccomp, AppArmor, SELinux and Windows options, containers,
+    volumes and resources), and the rules, subjects and role reference of RBAC objects,
+    against the Kubernetes API's definitions (generated from the API's OpenAPI definitions
+    for Kubernetes 1.37, shipped with klint). Each field that the structure does not have
+    is a finding, with the field it most likely meant (same letters in another case, or a
+    close spelling) or the place where it belongs (`privileged` in the pod's
+    `securityContext` belongs in each container's; `securityContext` under `resources`
+    belongs to the container). Each value of the wrong type is a finding too
+    (`runAsNonRoot: "true"`, a string; `seccompProfile: RuntimeDefault`, a string where a
+    mapping goes). Custom resources are not checked: their schemas may differ. Runs in every
+    profile. A misspelt field whose meaning is clear takes the place of the missing-field
+    finding of the rule that checks the field it meant (`allow-privilege-escalation` for
+    `allowPrivilegedEscalation`): one finding, with the rename as its fix.
+
+    ## Why
+    Depending on the client, the API server drops an unknown field with at most a warning,
+    and rejects a value of the wrong type. `allowPrivilegedEscalation: false` or
+    `readOnlyRootFileSystem: true` leave the workload unprotected while the manifest looks
+    hardened; a wrong type fails the deploy, not the review.
+
+    ## Failing example
+    ```yaml
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          securityContext:
+            allowPrivilegedEscalation: false
+    ```
+
+    ## Passing example
+    ```yaml
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          securityContext:
+            allowPrivilegeEscalation: false
+    ```
+
+    ## Fix
+    A misspelt key with one clear meaning, whose right spelling is not also written there,
+    is renamed. Unsafe: the value then takes effect (a read-only root filesystem, a dropped
+    capability), which changes how the workload runs. Misplaced fields and wrong types have
+    no automatic fix: move the field, or write the value with its type.
+    """
+
+    code = "KL004"
+    name = "invalid-field"
+    severity = Severity.MEDIUM
+    checks_input = True
+    explains_fields = True
+    references = ("https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation",
+                  "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/")
+
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
+        for path, type_name in typed_roots(obj):
+            # messages name fields as the other rules do: within the pod spec, or from the object
+            base = len(path) if type_name == "PodSpec" else 0
+            yield from self.check_structure(obj, path, type_name, obj.get(path), base)
+
+    def check_structure(self, obj: K8sObject, path: Path, type_name: str, data: Any,
+                        base: int) -> Iterator[Violation]:
+        fields = api_types()[type_name]
+        for key, value in data.items():
+            spec = fields.get(key)
+            if spec is None:
+                yield self.unknown(obj, path, type_name, key, data, base)
+            elif not fits(value, spec):
+                yield self.mistyped(path, key, value, spec, base)
+            else:
+                yield from self.check_value(obj, (*path, key), value, spec, base)
+
+    def check_value(self, obj: K8sObject, path: Path, value: Any, spec: str,
+                    base: int) -> Iterator[Violation]:
+        kind, _, inner = spec.partition(":")
+        if kind == "object" and inner and isinstance(value, dict):
+            yield from self.check_structure(obj, path, inner, value, base)
+        elif kind == "array" and isinstance(value, list):
+            for index, item in enumerate(value):
+                if not fits(item, inner):
+                    yield self.mistyped(path, index, item, inner, base)
+                else:
+                    yield from self.check_value(obj, (*path, index), item, inner, base)
+
+    @staticmethod
+    def mistyped(path: Path, step: str | int, value: Any, spec: str, base: int) -> Violation:
+        where = format_path((*path, step)[base:])
+        quoted = isinstance(value, str) and ((spec == "boolean" and value.lower() in ("true", "false"))
+                                             or (spec == "integer" and value.strip().lstrip("-").isdigit()))
+        unquote = " (write it without quotes)" if quoted else ""
+        return Violation((*path, step), f"{where} is {describe(value)} where the API expects {expected(spec)}"
+                                        f"{unquote}: the API server rejects the object")
+
+    @staticmethod
+    def unknown(obj: K8sObject, path: Path, type_name: str, key: str, data: dict[str, Any],
+                base: int) -> Violation:
+        fields = api_types()[type_name]
+        written = (*path, key)
+        span = obj.span(written)
+        dropped = f"{format_path(written[base:])} is not a field of {type_name}: the API server drops it " \
+                  "(or rejects the object)"
+        meant = [name for name in fields if name.lower() == key.lower()] or \
+            difflib.get_close_matches(key, list(fields), n=2, cutoff=0.8)
+        if len(meant) == 1:
+            right = meant[0]
+            fix = None if right in data else rename_key(obj, written, right, Applicability.UNSAFE,
+                                                        f"rename {key} to {right}")
+            # about the field meant, so that the rule checking that field does not report it missing too
+            return Violation((*path, right), f"{dropped}; did you mean {right}?", fix=fix, span=span)
+        for other, place in ELSEWHERE.get(type_name, ()):
+            if key in api_types()[other]:
+                return Violation(written, f"{dropped}; {key} belongs in {place}", span=span)
+        guess = f"; did you mean {' or '.join(meant)}?" if meant else ""
+        return Violation(written, dropped + guess, span=span)
