@@ -12,7 +12,14 @@ import click
 
 from klint import __version__, config, registry
 from klint.reporters import FORMATS
-from klint.rule import Profile, Rule, Severity, format_pss_version
+from klint.rule import (
+    LATEST_PSS_VERSION,
+    Profile,
+    Rule,
+    Severity,
+    beyond_known_pss_version,
+    format_pss_version,
+)
 
 SEVERITIES = [severity.label for severity in Severity]
 
@@ -126,6 +133,11 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     except (config.ConfigError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 
+    if beyond_known_pss_version(pss_version):
+        newest = format_pss_version(LATEST_PSS_VERSION)
+        click.echo(f"klint: --pss-version {(pss_version or '').strip()} is newer than the newest version "
+                   f"klint knows; evaluated as {newest}, as Pod Security Admission evaluates a version newer "
+                   "than its own", err=True)
     fixing = fix or diff
     if fixing:
         from klint import fixer  # only fixing needs it: start-up time

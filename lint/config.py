@@ -99,7 +99,7 @@ class Settings:
             chosen += [rule for rule in registry.all_rules()
                        if rule.code in META_RULES and rule not in chosen]
         ignored = set(_expand(self.ignore))
-        return [rule(self.rule_options.get(rule.code), self.pss_version) for rule in chosen
+        return [rule(self.rule_options.get(rule.code), self.pss_version, self.profile) for rule in chosen
                 if rule not in ignored and self.profile.includes(rule.profile())
                 and rule.min_pss_version <= self.pss_version]
 

@@ -53,7 +53,9 @@ Standards rules as the Pod Security Admission of a current API server does for a
 `pod-security.kubernetes.io/enforce-version: v1.N`: each rule applies the upstream check's
 version for that policy version (the sysctl safe set, the seccomp annotations before v1.19, the
 SELinux types, the user-namespace relaxations), and a rule whose control the standard did not have
-yet (its "since" version below) does not run.
+yet (its "since" version below) does not run. A newer version is accepted and evaluated as
+`{format_pss_version(LATEST_PSS_VERSION)}`, as upstream evaluates a version newer than its own, with
+a note on standard error.
 """
 
 

@@ -371,12 +371,23 @@ RBAC_BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
 
 
 @cache
+def _api_fields() -> dict[str, Any]:
+    """`data/api_fields.json`, generated from the API's definitions by `data/generate_api_fields.py`."""
+    data: dict[str, Any] = json.loads((FilePath(__file__).parent / "data" / "api_fields.json").read_text(
+        encoding="utf-8"))
+    return data
+
+
 def api_types() -> dict[str, dict[str, str]]:
-    """The fields of the API structures klint validates, with their types (`data/api_fields.json`,
-    generated from the API's definitions by `data/generate_api_fields.py`)."""
-    data = json.loads((FilePath(__file__).parent / "data" / "api_fields.json").read_text(encoding="utf-8"))
-    types: dict[str, dict[str, str]] = data["types"]
+    """The fields of the API structures klint validates, with their types."""
+    types: dict[str, dict[str, str]] = _api_fields()["types"]
     return types
+
+
+def windows_forbidden_fields(type_name: str) -> frozenset[str]:
+    """The fields of a security context that API validation rejects on a pod with `spec.os.name:
+    windows` (Linux-only settings)."""
+    return frozenset(_api_fields()["windows_forbidden"].get(type_name, ()))
 
 
 def typed_roots(obj: K8sObject) -> Iterator[tuple[Path, str]]:

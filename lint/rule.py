@@ -66,16 +66,23 @@ class Profile(enum.Enum):
 
 
 def parse_pss_version(text: str) -> tuple[int, int]:
-    """`v1.N` (N from 0 to the latest minor klint knows) or `latest`, as the Pod Security
-    Admission `pod-security.kubernetes.io/<mode>-version` label spells versions."""
+    """`v1.N` or `latest`, as the Pod Security Admission `pod-security.kubernetes.io/<mode>-version`
+    label spells versions. As upstream, a version newer than the newest klint knows is accepted and
+    evaluated as that newest one (see `beyond_known_pss_version`)."""
     text = text.strip()
     if text == "latest":
         return LATEST_PSS_VERSION
     match = re.fullmatch(r"v1\.(0|[1-9][0-9]*)", text)
-    if match is None or int(match.group(1)) > LATEST_PSS_VERSION[1]:
+    if match is None:
         raise ValueError(f"unknown Pod Security Standards version {text!r} "
                          f"(choose from v1.0 to {format_pss_version(LATEST_PSS_VERSION)}, or latest)")
-    return (1, int(match.group(1)))
+    return min((1, int(match.group(1))), LATEST_PSS_VERSION)
+
+
+def beyond_known_pss_version(text: str | None) -> bool:
+    """Whether a `--pss-version` names a version newer than the newest klint knows."""
+    match = re.fullmatch(r"v1\.(0|[1-9][0-9]*)", (text or "").strip())
+    return match is not None and int(match.group(1)) > LATEST_PSS_VERSION[1]
 
 
 def format_pss_version(version: tuple[int, int]) -> str:
@@ -145,9 +152,10 @@ class Rule:
         Rule.registry[cls.code] = cls
 
     def __init__(self, options: dict[str, Any] | None = None,
-                 pss_version: tuple[int, int] = LATEST_PSS_VERSION) -> None:
+                 pss_version: tuple[int, int] = LATEST_PSS_VERSION, profile: Profile = Profile.ALL) -> None:
         self.config = {**self.options, **(options or {})}
         self.pss_version = pss_version  # the Pod Security Standards version to evaluate as (`--pss-version`)
+        self.run_profile = profile  # the run's `--profile`: a baseline rule may judge as restricted does
 
     @classmethod
     def profile(cls) -> Profile:

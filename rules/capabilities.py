@@ -16,7 +16,7 @@ from klint.edits import add_list_item, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import Container, Setting
 from klint.rule import ContainerRule, Level, Severity, Violation
-from klint.rules.common import PSS_DOC, container_field
+from klint.rules.common import PSS_DOC, container_field, judged_as_restricted, restricted_exempts_windows
 
 CAPABILITIES_MAN_PAGE = "https://man7.org/linux/man-pages/man7/capabilities.7.html"
 # check_capabilities_baseline.go: capabilities_allowed_1_0 (compared case-sensitively, no CAP_ prefix).
@@ -80,6 +80,14 @@ class BaselineCapabilities(ContainerRule):
     A capability that `dangerous-capabilities` reports gets that finding instead of this one
     (same key, and its message says the baseline forbids it too).
 
+    Windows pods at the restricted level: from policy version v1.25, upstream's restricted
+    capabilities check replaces this baseline check in the restricted set (`OverrideCheckIDs`) and
+    passes pods with `spec.os.name: windows`. So with `--profile restricted` or `all` and
+    `--pss-version` v1.25 or later, a Windows pod passes here, as Pod Security Admission
+    `restricted` admits it, while `--profile baseline` still fails it, as `baseline` does.
+    Such a pod never reaches admission anyway: API validation forbids `capabilities` on a Windows
+    pod, which `invalid-field` reports.
+
     ## Why
     The baseline set is what container runtimes grant by default. Anything beyond it widens
     what a compromised process can do to the kernel and the node: NET_RAW alone allows
@@ -134,6 +142,8 @@ class BaselineCapabilities(ContainerRule):
     superseded_by = ("dangerous-capabilities",)
 
     def check_container(self, container: Container) -> Iterator[Violation]:
+        if judged_as_restricted(self) and restricted_exempts_windows(container.pod, self.pss_version):
+            return
         for _, capability, setting in added(container):
             if capability in BASELINE_CAPABILITIES:
                 continue
@@ -235,7 +245,7 @@ class RestrictedCapabilities(ContainerRule):
     superseded_by = ("baseline-capabilities", "dangerous-capabilities")
 
     def check_container(self, container: Container) -> Iterator[Violation]:
-        if container.pod.is_windows and self.pss_version >= (1, 25):
+        if restricted_exempts_windows(container.pod, self.pss_version):
             return
         yield from self._check_drop(container)
         for _, capability, setting in added(container):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from klint.document import Path
 from klint.k8s import Container, PodSpec, format_path
+from klint.rule import Profile, Rule
 
 PSS_DOC = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 SECURITY_CONTEXT_DOC = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
@@ -28,6 +29,23 @@ def in_user_namespace(pod: PodSpec, pss_version: tuple[int, int]) -> bool:
     applies this from policy version v1.35 (relaxPolicyForUserNamespacePod); before, the relaxation
     sat behind the alpha UserNamespacesPodSecurityStandards feature gate, off by default."""
     return pss_version >= (1, 35) and pod.field("hostUsers").value is False
+
+
+WINDOWS_RESTRICTED_VERSION = (1, 25)
+
+
+def restricted_exempts_windows(pod: PodSpec, pss_version: tuple[int, int]) -> bool:
+    """Whether the restricted standard's version of a check passes the pod because it runs Windows
+    (`spec.os.name: windows`): upstream's restricted seccomp, capabilities and privilege-escalation
+    checks do so from policy version v1.25, and at the restricted level they replace their baseline
+    twins (`OverrideCheckIDs`; the registry drops an overridden check from the restricted set)."""
+    return pod.is_windows and pss_version >= WINDOWS_RESTRICTED_VERSION
+
+
+def judged_as_restricted(rule: Rule) -> bool:
+    """Whether the run evaluates the restricted level (`--profile restricted` or `all`), where a
+    baseline check that restricted overrides is evaluated as its restricted twin."""
+    return rule.run_profile.includes(Profile.RESTRICTED)
 
 
 def yaml_scalar(value: object) -> str:

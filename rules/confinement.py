@@ -20,7 +20,15 @@ from klint.edits import remove_field, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import Container, K8sObject, PodSpec, Setting, as_dict, as_list
 from klint.rule import Level, Rule, Severity, Violation, format_pss_version
-from klint.rules.common import PSS_DOC, container_field, in_user_namespace, pod_field, yaml_scalar
+from klint.rules.common import (
+    PSS_DOC,
+    container_field,
+    in_user_namespace,
+    judged_as_restricted,
+    pod_field,
+    restricted_exempts_windows,
+    yaml_scalar,
+)
 
 SECCOMP_DOC = "https://kubernetes.io/docs/tutorials/security/seccomp/"
 APPARMOR_DOC = "https://kubernetes.io/docs/tutorials/security/apparmor/"
@@ -502,6 +510,14 @@ class SeccompUnconfined(Rule):
     reports `Unconfined` only where this rule does not look (the annotations from v1.19,
     the fields before), so the same key never gets two findings.
 
+    Windows pods at the restricted level: from policy version v1.25, upstream's restricted
+    seccomp check replaces this baseline check in the restricted set (`OverrideCheckIDs`) and
+    passes pods with `spec.os.name: windows`. So with `--profile restricted` or `all` and
+    `--pss-version` v1.25 or later, a Windows pod passes here, as Pod Security Admission
+    `restricted` admits it, while `--profile baseline` still fails it, as `baseline` does.
+    Such a pod never reaches admission anyway: API validation forbids `seccompProfile` on a Windows
+    pod, which `invalid-field` reports.
+
     ## Why
     Seccomp filters the system calls a container may make; the kernel's attack surface is
     most of what stands between a compromised container and the node. `Unconfined` allows
@@ -555,7 +571,7 @@ class SeccompUnconfined(Rule):
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
         pod = obj.pod
-        if pod is None:
+        if pod is None or (judged_as_restricted(self) and restricted_exempts_windows(pod, self.pss_version)):
             return
         if self.pss_version < SECCOMP_FIELDS_VERSION:
             for key, value, container in seccomp_annotations(pod):
@@ -634,7 +650,7 @@ class SeccompProfile(Rule):
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
         pod = obj.pod
-        if pod is None or (pod.is_windows and self.pss_version >= (1, 25)):
+        if pod is None or restricted_exempts_windows(pod, self.pss_version):
             return
         pod_profile = pod.field("securityContext", "seccompProfile")
         if pod_profile.value is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from klint.document import Path
 from klint.edits import rename_key
 from klint.fix import Applicability
-from klint.k8s import K8sObject, api_types, format_path, typed_roots
+from klint.k8s import K8sObject, api_types, format_path, typed_roots, windows_forbidden_fields
 from klint.rule import Rule, Severity, Violation
 from klint.rules.common import yaml_scalar
 
@@ -77,7 +77,12 @@ class InvalidField(Rule):
     `securityContext` belongs in each container's; `securityContext` under `resources`
     belongs to the container). Each value of the wrong type is a finding too
     (`runAsNonRoot: "true"`, a string; `seccompProfile: RuntimeDefault`, a string where a
-    mapping goes). Custom resources are not checked: their schemas may differ. Runs in every
+    mapping goes). On a pod with `spec.os.name: windows`, each Linux setting that API
+    validation forbids there is a finding (in the pod's security context: `runAsUser`,
+    `runAsGroup`, `fsGroup`, `supplementalGroups`, `sysctls`, `seLinuxOptions`,
+    `seccompProfile`, `appArmorProfile` and the like; in a container's: those, `privileged`,
+    `allowPrivilegeEscalation`, `capabilities`, `procMount`, `readOnlyRootFilesystem`).
+    Custom resources are not checked: their schemas may differ. Runs in every
     profile. A misspelt field whose meaning is clear takes the place of the missing-field
     finding of the rule that checks the field it meant (`allow-privilege-escalation` for
     `allowPrivilegedEscalation`): one finding, with the rename as its fix.
@@ -140,10 +145,15 @@ class InvalidField(Rule):
     def check_structure(self, obj: K8sObject, path: Path, type_name: str, data: Any,
                         base: int) -> Iterator[Violation]:
         fields = api_types()[type_name]
+        windows = obj.pod is not None and obj.pod.is_windows
         for key, value in data.items():
             spec = fields.get(key)
             if spec is None:
                 yield self.unknown(obj, path, type_name, key, data, base)
+            elif windows and value is not None and key in windows_forbidden_fields(type_name):
+                where = format_path((*path, key)[base:])
+                yield Violation((*path, key), f"{where} is a Linux setting: the API server rejects it on a "
+                                              "Windows pod (spec.os.name: windows)")
             elif not fits(value, spec):
                 yield self.mistyped(path, key, value, spec, base)
             else:

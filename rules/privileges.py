@@ -13,6 +13,7 @@ from klint.rules.common import (
     PSS_DOC,
     SECURITY_CONTEXT_DOC,
     container_field,
+    restricted_exempts_windows,
     yaml_scalar,
 )
 
@@ -161,7 +162,7 @@ class AllowPrivilegeEscalation(ContainerRule):
     }
 
     def check_container(self, container: Container) -> Iterator[Violation]:
-        if container.pod.is_windows and self.pss_version >= (1, 25):
+        if restricted_exempts_windows(container.pod, self.pss_version):
             return
         setting = container.own("allowPrivilegeEscalation")
         if setting.value is False:

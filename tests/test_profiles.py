@@ -39,13 +39,13 @@ spec:
 
 @pytest.mark.parametrize(("text", "version"), [
     ("latest", LATEST_PSS_VERSION), ("v1.0", (1, 0)), ("v1.19", (1, 19)), ("v1.37", (1, 37)),
-    (" v1.25 ", (1, 25)),
+    (" v1.25 ", (1, 25)), ("v1.38", LATEST_PSS_VERSION), ("v1.99", LATEST_PSS_VERSION),  # newer: the newest
 ])
 def test_pss_versions_are_spelled_as_the_admission_labels(text: str, version: tuple[int, int]) -> None:
     assert parse_pss_version(text) == version
 
 
-@pytest.mark.parametrize("text", ["v1.38", "1.30", "v2.0", "v1.05", "v1", "Latest", "", "v1.3x"])
+@pytest.mark.parametrize("text", ["1.30", "v2.0", "v1.05", "v1", "Latest", "", "v1.3x"])
 def test_other_pss_versions_are_errors(text: str) -> None:
     with pytest.raises(ValueError, match="unknown Pod Security Standards version"):
         parse_pss_version(text)
@@ -155,7 +155,6 @@ def test_cli_flags_override_the_configuration(run: Callable[..., tuple[int, str]
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--pss-version", "v1.99"), "unknown Pod Security Standards version 'v1.99'"),
     (("--pss-version", "1.30"), "unknown Pod Security Standards version '1.30'"),
     (("--profile", "strict"), "'strict' is not one of 'baseline', 'restricted', 'all'"),
 ])
@@ -175,3 +174,11 @@ def test_rules_json_exposes_level_check_version_and_profile() -> None:
     assert rules["seccomp-profile"]["profile"] == "restricted"
     assert rules["seccomp-unconfined-anywhere"]["pssMinimumVersion"] is None
     assert rules["seccomp-unconfined-anywhere"]["profile"] == "all"
+
+
+def test_a_newer_pss_version_is_evaluated_as_the_newest_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(MANIFEST)
+    result = CliRunner().invoke(main, ["--pss-version", "v1.99", str(tmp_path / "pod.yaml")])
+    assert result.exit_code == 1
+    note = "--pss-version v1.99 is newer than the newest version klint knows; evaluated as v1.37"
+    assert note in result.stderr

@@ -29,6 +29,14 @@ TYPES = {
     "V1ResourceRequirements": "ResourceRequirements", "V1PolicyRule": "PolicyRule",
     "RbacV1Subject": "Subject", "V1RoleRef": "RoleRef",
 }
+# The fields that API validation forbids on a pod with `spec.os.name: windows`: those whose description
+# says "cannot be set when spec.os.name is windows", and these, whose type is a structure (the client's
+# models drop such fields' descriptions; types.go gives each the same note).
+WINDOWS_FORBIDDEN_STRUCTURES = {
+    "PodSecurityContext": ["appArmorProfile", "seLinuxOptions", "seccompProfile"],
+    "SecurityContext": ["appArmorProfile", "capabilities", "seLinuxOptions", "seccompProfile"],
+}
+WINDOWS_NOTE = "spec.os.name is windows"
 SCALARS = {"bool": "boolean", "str": "string", "int": "integer", "float": "number", "object": "any",
            "datetime": "string", "date": "string"}
 
@@ -63,12 +71,25 @@ def file_of(models: Path, class_name: str) -> Path:
     raise SystemExit(f"no model {class_name} in {models}")
 
 
+def windows_noted(path: Path, attribute_map: dict[str, str]) -> list[str]:
+    """The fields whose declaration's description carries the Windows note."""
+    declarations = re.finditer(r"^    (\w+): .*$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    return [attribute_map[match.group(1)] for match in declarations
+            if WINDOWS_NOTE in match.group(0) and match.group(1) in attribute_map]
+
+
 def main(models: Path, version: str) -> dict[str, object]:
     types: dict[str, dict[str, str]] = {}
+    windows: dict[str, list[str]] = {}
     for class_name, api_name in TYPES.items():
-        openapi_types, attribute_map = class_dicts(file_of(models, class_name))
+        path = file_of(models, class_name)
+        openapi_types, attribute_map = class_dicts(path)
         types[api_name] = {attribute_map[name]: spec(kind) for name, kind in sorted(openapi_types.items())}
-    return {"source": f"kubernetes (PyPI) {version}: kubernetes/client/models", "types": types}
+        if api_name in WINDOWS_FORBIDDEN_STRUCTURES:
+            noted = windows_noted(path, attribute_map)
+            windows[api_name] = sorted({*noted, *WINDOWS_FORBIDDEN_STRUCTURES[api_name]})
+    return {"source": f"kubernetes (PyPI) {version}: kubernetes/client/models", "types": types,
+            "windows_forbidden": windows}
 
 
 if __name__ == "__main__":

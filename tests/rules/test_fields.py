@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fixhelpers import fix_text
 from helpers import dedent, lint, messages, where
 
@@ -158,3 +159,42 @@ spec:
         capabilities: {drop: [ALL]}
 """
     assert where(hardened, "invalid-field") == []
+
+
+WINDOWS = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: win
+spec:
+  os: {name: windows}
+  securityContext:
+    seccompProfile: {type: Unconfined}
+    runAsNonRoot: true
+  containers:
+    - name: app
+      image: mcr.microsoft.com/windows/nanoserver:ltsc2022
+      securityContext:
+        capabilities: {add: [SYS_ADMIN]}
+        windowsOptions: {runAsUserName: ContainerUser}
+"""
+
+
+def test_linux_settings_on_a_windows_pod_are_rejected_by_the_api() -> None:
+    assert messages(WINDOWS, "invalid-field") == [
+        "securityContext.seccompProfile is a Linux setting: the API server rejects it on a Windows pod "
+        "(spec.os.name: windows)",
+        "containers[0].securityContext.capabilities is a Linux setting: the API server rejects it on a "
+        "Windows pod (spec.os.name: windows)"]
+    assert where(WINDOWS.replace("os: {name: windows}", "os: {name: linux}"), "invalid-field") == []
+
+
+@pytest.mark.parametrize(("profile", "version", "expected"), [
+    ("baseline", "v1.25", {"baseline-capabilities", "seccomp-unconfined"}),
+    ("restricted", "v1.24", {"baseline-capabilities", "seccomp-unconfined"}),
+    ("restricted", "v1.25", set()),  # upstream's restricted twins replace these and pass Windows pods
+    ("all", "latest", set()),
+])
+def test_windows_pods_at_restricted_from_v1_25(profile: str, version: str, expected: set[str]) -> None:
+    found = lint(WINDOWS, "baseline-capabilities", "seccomp-unconfined", profile=profile, pss_version=version)
+    assert {f.rule.name for f in found} == expected
