@@ -82,10 +82,11 @@ class InvalidField(Rule):
     `runAsGroup`, `fsGroup`, `supplementalGroups`, `sysctls`, `seLinuxOptions`,
     `seccompProfile`, `appArmorProfile` and the like; in a container's: those, `privileged`,
     `allowPrivilegeEscalation`, `capabilities`, `procMount`, `readOnlyRootFilesystem`).
-    Custom resources are not checked: their schemas may differ. Runs in every
-    profile. A misspelt field whose meaning is clear takes the place of the missing-field
-    finding of the rule that checks the field it meant (`allow-privilege-escalation` for
-    `allowPrivilegedEscalation`): one finding, with the rename as its fix.
+    A volume with more than one source is a finding too. Custom resources are not checked:
+    their schemas may differ. Runs in every profile. A misspelt field whose meaning is clear
+    takes the place of the missing-field finding of the rule that checks the field it meant
+    (`allow-privilege-escalation` for `allowPrivilegedEscalation`): one finding, with the
+    rename as its fix.
 
     ## Why
     Depending on the client, the API server drops an unknown field with at most a warning,
@@ -158,6 +159,13 @@ class InvalidField(Rule):
                 yield self.mistyped(path, key, value, spec, base)
             else:
                 yield from self.check_value(obj, (*path, key), value, spec, base)
+        if type_name == "Volume":
+            sources = [key for key in data if key != "name" and key in fields and data[key] is not None]
+            if len(sources) > 1:
+                # about the volume, not a source: the rules about each source still report theirs
+                yield Violation(path, f"{format_path(path[base:])} has more than one source "
+                                      f"({', '.join(sources)}): the API server rejects the volume",
+                                span=obj.span((*path, sources[1])))
 
     def check_value(self, obj: K8sObject, path: Path, value: Any, spec: str,
                     base: int) -> Iterator[Violation]:

@@ -156,7 +156,10 @@ class RestrictedVolumeTypes(Rule):
     Standards page still omits it.
 
     A hostPath volume, which this check also forbids, gets the `host-path` finding (baseline)
-    instead, when that rule runs: same key.
+    instead, when that rule runs: same key. A volume that names an allowed source and another
+    one (`emptyDir` and `hostPath`) passes here, as upstream's check takes the first allowed
+    source it finds; the API server rejects such a volume (`invalid-field` reports it), and
+    `host-path` still reports its hostPath.
 
     ## Why
     The allowed types are the ones whose storage Kubernetes provisions and isolates per
@@ -220,6 +223,8 @@ class RestrictedVolumeTypes(Rule):
         volumes = pod.field("volumes")
         for index, volume in enumerate(as_list(volumes.value)):
             volume = as_dict(volume)
+            if any(volume.get(source) is not None for source in RESTRICTED_VOLUME_TYPES):
+                continue  # as upstream's switch: an allowed source passes the volume, whatever else it has
             for source, value in volume.items():
                 if source == "name" or value is None or source in RESTRICTED_VOLUME_TYPES:
                     continue

@@ -198,3 +198,20 @@ def test_linux_settings_on_a_windows_pod_are_rejected_by_the_api() -> None:
 def test_windows_pods_at_restricted_from_v1_25(profile: str, version: str, expected: set[str]) -> None:
     found = lint(WINDOWS, "baseline-capabilities", "seccomp-unconfined", profile=profile, pss_version=version)
     assert {f.rule.name for f in found} == expected
+
+
+def test_a_volume_with_two_sources() -> None:
+    text = """
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: a, image: nginx}]
+  volumes:
+    - name: v
+      emptyDir: {}
+      hostPath: {path: /etc}
+"""
+    found = lint(text, "invalid-field", "restricted-volume-types", "host-path")
+    # restricted passes it as upstream does (an allowed source first); host-path still sees the hostPath
+    assert sorted((f.rule.name, f.span.start_line) for f in found) == [("host-path", 9), ("invalid-field", 9)]
