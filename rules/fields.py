@@ -82,11 +82,13 @@ class InvalidField(Rule):
     `runAsGroup`, `fsGroup`, `supplementalGroups`, `sysctls`, `seLinuxOptions`,
     `seccompProfile`, `appArmorProfile` and the like; in a container's: those, `privileged`,
     `allowPrivilegeEscalation`, `capabilities`, `procMount`, `readOnlyRootFilesystem`).
-    A volume with more than one source is a finding too. Custom resources are not checked:
-    their schemas may differ. Runs in every profile. A misspelt field whose meaning is clear
-    takes the place of the missing-field finding of the rule that checks the field it meant
-    (`allow-privilege-escalation` for `allowPrivilegedEscalation`): one finding, with the
-    rename as its fix.
+    A volume with more than one source is a finding too, and so is a null item of a list of
+    structures (`containers: [null]`: upstream's Pod Security checks would judge an empty
+    container there, which klint's do not, since API validation rejects it first). Custom
+    resources are not checked: their schemas may differ. Runs in every profile. A misspelt
+    field whose meaning is clear takes the place of the missing-field finding of the rule
+    that checks the field it meant (`allow-privilege-escalation` for
+    `allowPrivilegedEscalation`): one finding, with the rename as its fix.
 
     ## Why
     Depending on the client, the API server drops an unknown field with at most a warning,
@@ -174,7 +176,12 @@ class InvalidField(Rule):
             yield from self.check_structure(obj, path, inner, value, base)
         elif kind == "array" and isinstance(value, list):
             for index, item in enumerate(value):
-                if not fits(item, inner):
+                if item is None and inner.startswith("object:"):
+                    # upstream's checks would read an empty structure here; validation rejects it first
+                    where, structure = format_path((*path, index)[base:]), inner.partition(":")[2]
+                    yield Violation((*path, index), f"{where} is null: the API server reads it as an empty "
+                                                    f"{structure}, which its validation rejects")
+                elif not fits(item, inner):
                     yield self.mistyped(path, index, item, inner, base)
                 else:
                     yield from self.check_value(obj, (*path, index), item, inner, base)

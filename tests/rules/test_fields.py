@@ -215,3 +215,9 @@ spec:
     found = lint(text, "invalid-field", "restricted-volume-types", "host-path")
     # restricted passes it as upstream does (an allowed source first); host-path still sees the hostPath
     assert sorted((f.rule.name, f.span.start_line) for f in found) == [("host-path", 9), ("invalid-field", 9)]
+
+
+def test_a_null_container_is_reported_as_the_api_reads_it() -> None:
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [null]\n"
+    assert messages(text, "invalid-field") == [
+        "containers[0] is null: the API server reads it as an empty Container, which its validation rejects"]
