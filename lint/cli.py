@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import click
 
 from klint import __version__, config, registry
-from klint.reporters import FORMATS
+from klint.reporters import FORMATS, plural
 from klint.rule import (
     LATEST_PSS_VERSION,
     Profile,
@@ -106,6 +106,12 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings count (input and usage errors "
                                                 "still exit 2).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--show-fixes", is_flag=True, help="With --format full, show each finding's fix as a diff.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule has (and how many are "
+                                                 "fixable) instead of the findings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only, without the summary.")
+@click.option("--silent", is_flag=True, help="Print no report on standard output (the exit code and any "
+                                             "--output files remain).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
                  config_file: Path | None,
@@ -113,7 +119,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
                  warn_unused_suppressions: bool, foreign_ignores: bool | None, baseline: str | None,
-                 write_baseline: str | None, exit_zero: bool, color: str, verbose: bool) -> None:
+                 write_baseline: str | None, exit_zero: bool, color: str, show_fixes: bool, statistics: bool,
+                 quiet: bool, silent: bool, verbose: bool) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint import runner
     from klint.document import C_COMPOSER
@@ -138,6 +145,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         click.echo(f"klint: --pss-version {(pss_version or '').strip()} is newer than the newest version "
                    f"klint knows; evaluated as {newest}, as Pod Security Admission evaluates a version newer "
                    "than its own", err=True)
+    if not paths and stdin_filename != "-":
+        paths = ("-",)  # `--stdin-filename NAME` alone reads standard input, as ruff does
     fixing = fix or diff
     if fixing:
         from klint import fixer  # only fixing needs it: start-up time
@@ -152,12 +161,20 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     results = [outcome.result for outcome in outcomes]
     if write_baseline is not None:
         settings = _write_baseline(write_baseline, results, settings)
-    report = Report(results, rules, settings, fixes)
+    report = Report(results, rules, settings, fixes, show_fixes=show_fixes, quiet=quiet)
+    if not outcomes:
+        click.echo(f"klint: no file to lint in {' '.join(paths) or '.'} (looked for .yaml, .yml and .json "
+                   "files)", err=True)
     to_stderr = diff or (fix and "-" in paths)
     sys.stdout.flush()  # the diff or fixed stream before the report, on a terminal showing both
     # decided here: click.echo would strip the styles off output that is not a terminal
     colored = _color(color, sys.stderr if to_stderr else sys.stdout)
-    click.echo(renderer(output_format)(report, colored), nl=False, err=to_stderr, color=colored)
+    if statistics and not silent:
+        from klint.reporters.text import render_statistics
+
+        click.echo(render_statistics(report, colored), nl=False, err=to_stderr, color=colored)
+    elif not silent:
+        click.echo(renderer(output_format)(report, colored), nl=False, err=to_stderr, color=colored)
     unwritten = False
     for name, file in outputs:  # each report that can be written is, whatever happens to the others
         try:
@@ -167,12 +184,14 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
             unwritten = True
     if verbose:
         composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
-        click.echo(f"klint {__version__}: {len(outcomes)} files, {report.count('documents')} documents, "
-                   f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
-                   f"documents skipped, {len(rules)} rules, {composer}", err=True)
+        click.echo(f"klint {__version__}: {plural(len(outcomes), 'file')}, "
+                   f"{plural(report.count('documents'), 'document')}, "
+                   f"{plural(report.count('objects'), 'object')}, "
+                   f"{report.count('not_kubernetes')} non-Kubernetes documents skipped, "
+                   f"{plural(len(rules), 'rule')}, {composer}", err=True)
         for origin, files in configs.used.items():
-            click.echo(f"klint: configuration {os.path.relpath(origin)} for {files} "
-                       f"file{'s' if files != 1 else ''}", err=True)
+            click.echo(f"klint: configuration {os.path.relpath(origin)} for {plural(files, 'file')}",
+                       err=True)
     if report.baseline_unmatched and settings.baseline is not None:
         click.echo(f"klint: {report.baseline_unmatched} of the baseline's findings are gone; shrink it with "
                    f"--write-baseline {settings.baseline.path}", err=True)
@@ -222,7 +241,7 @@ def rule_json(rule: type[Rule]) -> dict[str, Any]:
 
 
 @main.command("rules")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+@click.option("--format", "output_format", type=click.Choice(["table", "text", "json"]), default="table",
               show_default=True)
 def rules_command(output_format: str) -> None:
     """List every rule."""

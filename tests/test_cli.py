@@ -603,7 +603,7 @@ def test_non_kubernetes_yaml_is_skipped_silently_and_counted_with_verbose(projec
     code, out, err = klint(*CORE_RULES, "--verbose", "manifests/values.yaml", "manifests/empty.yaml",
                            "manifests/web.yaml")
     assert code == 0 and out == "No findings in 3 files.\n"
-    assert "3 files, 2 documents, 1 objects, 1 non-Kubernetes documents skipped" in err
+    assert "3 files, 2 documents, 1 object, 1 non-Kubernetes documents skipped" in err
     assert "C composer" in err
 
 

@@ -34,6 +34,8 @@ class Report:
     rules: list[Rule]  # the enabled rules
     settings: Settings  # the run's: configured severities, fail-on
     fixes: FixSummary | None = None  # what --fix / --diff did; None in a plain lint run
+    show_fixes: bool = False  # `--show-fixes`: the `full` format shows each fix as a diff
+    quiet: bool = False  # `--quiet`: the text formats print the findings without the summary
 
     def severity_of(self, rule: Rule) -> Severity:
         return self.settings.severity_of(rule)
@@ -104,11 +106,16 @@ class Report:
 Renderer = Callable[[Report, bool], str]
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def renderer(name: str) -> Renderer:
     """The render function of a format; imported on demand to keep start-up fast."""
     from importlib import import_module
 
-    render: Renderer = import_module(f"klint.reporters.{FORMATS[name]}").render
+    module, _, function = FORMATS[name].partition(":")
+    render: Renderer = getattr(import_module(f"klint.reporters.{module}"), function or "render")
     return render
 
 
@@ -127,7 +134,9 @@ def describe_finding(finding: Finding) -> str:
     return f"{finding.message} [{describe_object(finding)}]"
 
 
-FORMATS = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit"}
+# Format name -> the module of `klint.reporters` that renders it (and its function, when not `render`).
+FORMATS = {"text": "text", "concise": "text:render_concise", "full": "text:render_full",
+           "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit"}
 
 # SARIF result levels; GitHub annotations use the same three tiers.
 LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",

@@ -1,12 +1,17 @@
-"""Human-readable output: `path:line:col: SEVERITY CODE name: message [object]`, grouped by file."""
+"""Human-readable output, grouped by file: `text` (`path:line:col: SEVERITY CODE name: message
+[object]`), `concise` (`path:line:col: CODE message`, the object only when the message does not name
+it) and `full` (a heading, then the offending lines with carets under the finding, and with
+`--show-fixes` the fix as a diff). All three end with the same summary."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import click
 
 from klint.engine import Finding
-from klint.fix import Applicability
-from klint.reporters import Report, describe_finding, printable
+from klint.fix import Applicability, Fix
+from klint.reporters import Report, describe_finding, describe_object, plural, printable
 from klint.rule import Severity
 
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
@@ -51,31 +56,145 @@ def fix_summary(report: Report) -> list[str]:
              for path, why in fixes.failures]
     lines.extend(printable(f"fix left out: {note}") for note in fixes.left_out)
     remaining = len(report.active)
-    text = (f"{'Would fix' if fixes.diff else 'Fixed'} {_plural(fixes.fixed, 'finding')} "
-            f"({_plural(fixes.files_changed, 'file')} {'would change' if fixes.diff else 'changed'}); "
+    text = (f"{'Would fix' if fixes.diff else 'Fixed'} {plural(fixes.fixed, 'finding')} "
+            f"({plural(fixes.files_changed, 'file')} {'would change' if fixes.diff else 'changed'}); "
             f"{remaining} remain")
     if fixes.unsafe_available:
         text += f", {fixes.unsafe_available} of them fixable with `--unsafe-fixes`"
     return [*lines, text + "."]
 
 
+def format_concise(finding: Finding, color: bool) -> str:
+    """`path:line:col: CODE message`: the object is named only when the message does not say whose."""
+    span = finding.span
+    location = printable(f"{finding.path}:{span.start_line}:{span.start_column}")
+    code = finding.rule.code
+    if color:
+        location = click.style(location, bold=True)
+        code = click.style(code, fg=COLORS[finding.severity], bold=True)
+    whose = [f'"{name}"' for name in (finding.obj.name, finding.container) if name]
+    named = any(name in finding.message for name in whose)
+    described = finding.message if named else describe_finding(finding)
+    return f"{location}: {code} {printable(described + fix_marker(finding))}"
+
+
+def format_full(finding: Finding, color: bool, source_text: str | None, show_fixes: bool) -> str:
+    """A heading (`CODE name [severity]`), where (`--> path:line:col`, the object), the lines the
+    finding covers with carets under it, and the fix as a diff of those lines (`--show-fixes`)."""
+    span = finding.span
+    heading = f"{finding.rule.code} {finding.rule.name} [{finding.severity.label}]"
+    if color:
+        heading = click.style(heading, fg=COLORS[finding.severity], bold=True)
+    where = f"{finding.path}:{span.start_line}:{span.start_column}"
+    lines = [f"{heading}: {printable(finding.message)}",
+             printable(f"  --> {where} ({describe_object(finding)})")]
+    if source_text is not None:
+        lines.extend(code_frame(source_text, span.start_line, span.start_column, span.end_line,
+                                span.end_column, color))
+    fix = finding.fix
+    if fix is not None:
+        lines.append(printable(f"  = fix ({fix.applicability.value}): {fix.description}"))
+        if show_fixes and fix.applicable and source_text is not None:
+            lines.extend(fix_diff(source_text, fix, color))
+    return "\n".join(lines)
+
+
+def code_frame(text: str, start_line: int, start_column: int, end_line: int, end_column: int,
+               color: bool, context: int = 1) -> list[str]:
+    """The finding's lines (at most five) and `context` lines around them, numbered, with carets
+    under the finding's columns."""
+    source = text.splitlines()
+    last = min(end_line, start_line + 4, len(source))
+    first_shown, last_shown = max(1, start_line - context), min(len(source), last + context)
+    width = len(str(last_shown))
+    out = []
+    for number in range(first_shown, last_shown + 1):
+        code = printable(source[number - 1].rstrip("\r"))
+        out.append(f"  {number:>{width}} | {code}")
+        if start_line <= number <= last:
+            begin = start_column if number == start_line else 1 + len(code) - len(code.lstrip())
+            end = end_column if number == end_line else len(code) + 1
+            carets = "^" * max(1, end - begin)
+            if color:
+                carets = click.style(carets, fg="red", bold=True)
+            out.append(f"  {'':>{width}} | {' ' * (begin - 1)}{carets}")
+    return out
+
+
+def fix_diff(text: str, fix: Fix, color: bool) -> list[str]:
+    """The fix as a unified diff of the lines it changes."""
+    import difflib
+
+    fixed = text
+    for edit in sorted(fix.edits, key=lambda e: e.start, reverse=True):
+        fixed = fixed[:edit.start] + edit.text + fixed[edit.end:]
+    out = []
+    for line in list(difflib.unified_diff(text.splitlines(), fixed.splitlines(), lineterm="", n=1))[2:]:
+        line = printable(line)
+        if color and line[:1] in "+-":
+            line = click.style(line, fg="green" if line[0] == "+" else "red")
+        out.append(f"  {line}")
+    return out
+
+
 def render(report: Report, color: bool) -> str:
+    return _render(report, color, lambda finding, _: format_finding(finding, color))
+
+
+def render_concise(report: Report, color: bool) -> str:
+    return _render(report, color, lambda finding, _: format_concise(finding, color))
+
+
+def render_full(report: Report, color: bool) -> str:
+    return _render(report, color, lambda finding, text: format_full(finding, color, text, report.show_fixes),
+                   blank_between=True)
+
+
+def _render(report: Report, color: bool, format_one: Callable[[Finding, str | None], str],
+            blank_between: bool = False) -> str:
     lines: list[str] = []
     for result in report.results:
         block = [printable(f"{p.path}:{p.line}:{p.column}: ERROR {p.message}") for p in result.problems]
         if result.skipped:
             block.append(printable(f"{result.path}: skipped: {result.skipped}"))
-        block.extend(format_finding(finding, color) for finding in result.findings
-                     if finding.suppressed is None)
+        text = result.source.text if result.source is not None else None
+        for finding in result.findings:
+            if finding.suppressed is None:
+                if blank_between and block:
+                    block.append("")
+                block.append(format_one(finding, text))
         if block:
             if lines:
                 lines.append("")
             lines.extend(block)
+    if report.quiet:
+        return "".join(line + "\n" for line in lines)
     if lines:
         lines.append("")
     lines.append(summary(report))
     lines.extend(fix_summary(report))
     return "\n".join(lines) + "\n"
+
+
+def render_statistics(report: Report, color: bool) -> str:
+    """`--statistics`: each rule's count of findings that count, most first, with how many `--fix`
+    (`[*]`) or `--fix --unsafe-fixes` can fix; then the summary."""
+    counts: dict[str, list[Finding]] = {}
+    for finding in report.active:
+        counts.setdefault(finding.rule.code, []).append(finding)
+    rows = []
+    for code, findings in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
+        fixable = [f for f in findings if f.fix is not None and f.fix.applicable]
+        safe = sum(1 for f in fixable if f.fix is not None and f.fix.applicability is Applicability.SAFE)
+        marker = f"[*] {safe} fixable" if safe else f"[unsafe fix] {len(fixable)}" if fixable else ""
+        name = findings[0].rule.name
+        rows.append((str(len(findings)), click.style(code, bold=True) if color else code, name, marker))
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    lines = ["  ".join([row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]), row[3]])
+             .rstrip() for row in rows]
+    if not report.quiet:
+        lines.append(summary(report))
+    return "".join(line + "\n" for line in lines)
 
 
 def summary(report: Report) -> str:
@@ -84,19 +203,17 @@ def summary(report: Report) -> str:
     with_findings = len({finding.path for finding in findings})
     if findings:
         levels = ", ".join(f"{count} {label}" for label, count in report.by_severity().items() if count)
-        text = (f"Found {_plural(len(findings), 'finding')} ({levels}) in {with_findings} of "
-                f"{_plural(files, 'file')}")
+        text = (f"Found {plural(len(findings), 'finding')} ({levels}) in {with_findings} of "
+                f"{plural(files, 'file')}")
     else:
-        text = f"No findings in {_plural(files, 'file')}"
+        text = f"No findings in {plural(files, 'file')}"
     if report.suppressed:
         text += f" ({report.suppressed} suppressed)"
     extras = []
     if report.problems:
-        extras.append(_plural(len(report.problems), "error"))
+        extras.append(plural(len(report.problems), "error"))
     if report.skipped:
-        extras.append(f"{_plural(len(report.skipped), 'file')} skipped")
+        extras.append(f"{plural(len(report.skipped), 'file')} skipped")
     return text + (f"; {', '.join(extras)}" if extras else "") + "."
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
