@@ -59,16 +59,12 @@ a note on standard error.
 """
 
 
-def rule_anchor(rule: type[Rule]) -> str:
-    return f"{rule.code.lower()}-{rule.name}"
-
-
 def index(rules: tuple[type[Rule], ...]) -> list[str]:
     lines = ["## Index", "", "| code | name | severity | Pod Security Standards | profile | summary |",
              "| --- | --- | --- | --- | --- | --- |"]
     for rule in rules:
         pss = f"{rule.pss.value} `{rule.psa_check}`" if rule.pss else "beyond the standard"
-        lines.append(f"| [{rule.code}](#{rule_anchor(rule)}) | `{rule.name}` | {rule.severity.label} | "
+        lines.append(f"| [{rule.code}](#{rule.anchor()}) | `{rule.name}` | {rule.severity.label} | "
                      f"{pss} | {rule.profile().value} | {rule.summary()} |")
     return lines
 
@@ -83,6 +79,9 @@ def mapping(rule: type[Rule]) -> list[str]:
     else:
         rows.append(("Pod Security Standards", "none (beyond the standard)"))
     rows.append(("Profiles", ", ".join(f"`{p.value}`" for p in Profile if p.includes(rule.profile()))))
+    for option, default in rule.options.items():
+        shown = ", ".join(f"`{item}`" for item in default) if isinstance(default, tuple) else f"`{default}`"
+        rows.append((f"Option `{option}`", f"default: {shown}"))
     for key, tool in TOOLS.items():
         ids = rule.equivalents.get(key, ())
         rows.append((tool, ", ".join(f"`{check}`" for check in ids) if ids else "none"))

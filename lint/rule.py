@@ -165,6 +165,11 @@ class Rule:
         return Profile.RESTRICTED if cls.pss is Level.RESTRICTED else Profile.ALL
 
     @classmethod
+    def anchor(cls) -> str:
+        """The rule's heading in docs/rules.md (`## KL101 privileged-container`) as GitHub anchors it."""
+        return f"{cls.code.lower()}-{cls.name}"
+
+    @classmethod
     def documentation(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
 

@@ -146,7 +146,7 @@ def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
 
 def help_uri(rule: Rule) -> str | None:
     """The rule's section of docs/rules.md: GitHub's anchor of the heading `KL101 privileged-container`."""
-    return f"{RULES_DOC}#{rule.code.lower()}-{rule.name}" if RULES_DOC else None
+    return f"{RULES_DOC}#{rule.anchor()}" if RULES_DOC else None
 
 
 def security_severity(rule: Rule, severity: Severity) -> str:
