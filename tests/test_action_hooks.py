@@ -109,6 +109,31 @@ def test_the_action_step_passes_on_clean_manifests_and_never_expands_globs(tmp_p
     assert result.returncode == 2 and "examples/*:1:1: ERROR cannot read file" in result.stdout
 
 
+def test_the_action_step_splits_args_as_a_shell_does_without_expanding(tmp_path: Path) -> None:
+    manifests = tmp_path / "my manifests"
+    manifests.mkdir()
+    (manifests / "pod.yaml").write_text((PROJECT / "examples/insecure/debug-pod.yaml").read_text())
+    result, outputs = run_action_step(tmp_path, paths=f"'{manifests}'", annotations="false",
+                                      args="--select 'KL203' --fail-on \"high\"")
+    assert outputs["exit-code"] == "1" and "KL203" in result.stdout and "KL402" not in result.stdout
+    result, outputs = run_action_step(tmp_path, paths="examples/hardened", args="--select '$(touch x)' $HOME")
+    assert outputs["exit-code"] == "2" and "unknown rule '$(touch x)'" in result.stderr
+    assert not (PROJECT / "x").exists()
+    result, outputs = run_action_step(tmp_path, paths="examples/hardened", args="--select 'KL203")
+    assert outputs["exit-code"] == "2" and "cannot split the args input" in result.stderr
+
+
+def test_the_action_step_annotates_once_and_leaves_sarif_after_a_usage_error(tmp_path: Path) -> None:
+    result, _ = run_action_step(tmp_path, paths="examples/insecure/debug-pod.yaml", format="github")
+    assert result.stdout.count("::error file=examples/insecure/debug-pod.yaml,line=7,col=3,") == 1
+    sarif = tmp_path / "klint.sarif"
+    result, outputs = run_action_step(tmp_path, paths="examples", args="--no-such-option",
+                                      sarif_file=str(sarif))
+    assert outputs["exit-code"] == "2"
+    data = json.loads(sarif.read_text())
+    assert data["version"] == "2.1.0" and data["runs"][0]["results"] == []
+
+
 # --- .pre-commit-hooks.yaml -------------------------------------------------------------------------
 
 
