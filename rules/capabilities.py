@@ -125,8 +125,9 @@ class BaselineCapabilities(ContainerRule):
 
     ## Fix
     A capability of the allow-list spelt another way (`chown`, `CAP_CHOWN`) is rewritten in
-    the spelling that passes. Safe: container runtimes read both the same. Any other
-    capability is removed from the list. Unsafe: the workload may need it.
+    the spelling that passes; container runtimes read both the same, but it changes a value the
+    author wrote, so it is unsafe like the rest. Any other capability is removed from the list.
+    Unsafe: the workload may need it.
     """
 
     code = "KL103"
@@ -155,7 +156,7 @@ class BaselineCapabilities(ContainerRule):
                     f'container "{container.name}" adds capability "{capability}" ({field}); Pod Security '
                     f"Admission compares names exactly, without the CAP_ prefix: write {name}",
                     container.name,
-                    fix=set_field(container.pod.obj, setting.path, name, Applicability.SAFE,
+                    fix=set_field(container.pod.obj, setting.path, name, Applicability.UNSAFE,
                                   f"write capability {capability} as {name}"),
                 )
                 continue
@@ -227,7 +228,8 @@ class RestrictedCapabilities(ContainerRule):
     `ALL` is added to `drop` (the list and its parents are created when missing), or an
     `all` already there is rewritten as `ALL`; each other added capability is removed.
     Unsafe: a workload that relies on a default capability (chown-ing files at startup,
-    switching user) stops working. Rewriting `all` is safe: runtimes read it the same.
+    switching user) stops working. Rewriting `all` is unsafe too, though runtimes read it the
+    same: it changes a value the author wrote.
     """
 
     code = "KL104"
@@ -273,7 +275,7 @@ class RestrictedCapabilities(ContainerRule):
                     f'container "{container.name}" drops "{item}" ({field}[{index}]); Pod Security Admission '
                     'accepts only the exact spelling: write ALL',
                     container.name,
-                    fix=set_field(obj, (*drop.path, index), "ALL", Applicability.SAFE,
+                    fix=set_field(obj, (*drop.path, index), "ALL", Applicability.UNSAFE,
                                   f"write {item} as ALL"),
                 )
                 return

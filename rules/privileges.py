@@ -140,8 +140,10 @@ class AllowPrivilegeEscalation(ContainerRule):
 
     ## Fix
     Set `allowPrivilegeEscalation: false` in the container's `securityContext` (created when
-    missing). Safe: only set-user-ID programs and file capabilities stop granting privileges,
-    which a workload that passes the rest of the restricted standard does not rely on. No fix
+    missing). Safe when the field is missing: only set-user-ID programs and file capabilities
+    stop granting privileges, which a workload that passes the rest of the restricted standard
+    does not rely on. Unsafe when the manifest says `true`: a value the author wrote is
+    reversed only with `--unsafe-fixes`. No fix
     is offered for a privileged container or one that adds `CAP_SYS_ADMIN`, whose
     combination with `false` the API server rejects, nor for a Windows pod, where the field
     is not allowed.
@@ -173,16 +175,18 @@ class AllowPrivilegeEscalation(ContainerRule):
         else:
             problem = f"does not set {field}, so privilege escalation is allowed"
         yield Violation(setting.path, f'container "{container.name}" {problem}; set it to false',
-                        container.name, fix=self._fix(container, setting.path))
+                        container.name, fix=self._fix(container, setting.path, setting.is_set))
 
     @staticmethod
-    def _fix(container: Container, path: tuple[str | int, ...]) -> Fix | None:
+    def _fix(container: Container, path: tuple[str | int, ...], written: bool) -> Fix | None:
         adds = container.own("capabilities", "add").value
         # The API server refuses allowPrivilegeEscalation: false with these (ValidateSecurityContext),
         # and on Windows pods (where the field does not exist).
         if (container.own("privileged").value is True or container.pod.is_windows
                 or (isinstance(adds, list) and "CAP_SYS_ADMIN" in adds)):
             return None
-        return set_field(container.pod.obj, path, False, Applicability.SAFE,
+        # adding the missing field is safe; reversing a value the author wrote is not
+        applicability = Applicability.UNSAFE if written else Applicability.SAFE
+        return set_field(container.pod.obj, path, False, applicability,
                          "set securityContext.allowPrivilegeEscalation: false")
 

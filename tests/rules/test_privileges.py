@@ -124,7 +124,7 @@ def test_allow_privilege_escalation_is_restricted_only() -> None:
     assert len(where(APE_FAIL, "allow-privilege-escalation", profile="restricted")) == 3
 
 
-def test_allow_privilege_escalation_fix_is_safe_and_converges() -> None:
+def test_allow_privilege_escalation_adding_is_safe_reversing_is_unsafe_and_converges() -> None:
     text = dedent("""
         apiVersion: v1
         kind: Pod
@@ -154,10 +154,13 @@ def test_allow_privilege_escalation_fix_is_safe_and_converges() -> None:
             - name: side
               image: busybox:1.36
               securityContext:
-                allowPrivilegeEscalation: false
-        """)
-    assert outcome.result.findings == []
-    assert fix_text(outcome.text, "allow-privilege-escalation").text == outcome.text
+                allowPrivilegeEscalation: true
+        """)  # the value the author wrote stays without --unsafe-fixes
+    assert [f.container for f in outcome.result.findings] == ["side"]
+    unsafe = fix_text(text, "allow-privilege-escalation")
+    assert unsafe.text == outcome.text.replace("Escalation: true", "Escalation: false")
+    assert unsafe.result.findings == []
+    assert fix_text(unsafe.text, "allow-privilege-escalation").text == unsafe.text
 
 
 def test_allow_privilege_escalation_has_no_fix_the_api_server_would_refuse() -> None:
