@@ -79,6 +79,9 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("--pss-version", metavar="v1.N|latest",
               help="Evaluate the Pod Security Standards as that version of Pod Security Admission does, "
                    "like the pod-security.kubernetes.io/enforce-version label [default: latest].")
+@click.option("--runtime-default", metavar="PROFILE", type=click.Path(dir_okay=False),
+              help="Judge seccomp profiles' allowed calls against this default profile of your runtime "
+                   "instead of the built-in list (seccomp-dangerous-syscall's runtime-default option).")
 @click.option("--fix", "fix", is_flag=True,
               help="Apply safe fixes, rewriting files in place (with -, print the fixed stream).")
 @click.option("--unsafe-fixes", is_flag=True,
@@ -92,7 +95,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
-                 color: str, verbose: bool) -> None:
+                 color: str, verbose: bool,
+                 runtime_default: str | None) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint import runner
     from klint.document import C_COMPOSER
@@ -102,6 +106,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         settings = config.load(config_file).override(
             select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
             profile=profile, pss_version=pss_version)
+        settings = _profile_settings(settings, runtime_default)
         rules = settings.enabled_rules()
     except (config.ConfigError, ValueError) as err:
         raise click.UsageError(str(err)) from None
@@ -136,6 +141,13 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                    f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
                    f"documents skipped, {len(rules)} rules, {composer}", err=True)
     sys.exit(2 if unwritten else report.exit_code())
+
+
+def _profile_settings(settings: config.Settings, runtime_default: str | None) -> config.Settings:
+    """The profile rules' options that have flags of their own."""
+    if runtime_default:
+        settings = settings.with_rule_option("seccomp-dangerous-syscall", "runtime-default", runtime_default)
+    return settings
 
 
 def _write_report(path: str, text: str) -> None:

@@ -13,6 +13,8 @@ from klint.config import Settings
 from klint.document import Document, InputError, Path, parse_documents
 from klint.fix import Fix
 from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
+from klint.profiles import ProfileDocument, ProfileRule
+from klint.profiles.recognise import document_profile
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 
@@ -80,6 +82,7 @@ class FileResult:
     documents: int = 0
     objects: int = 0
     not_kubernetes: int = 0  # documents that are not Kubernetes objects
+    profiles: int = 0  # of which seccomp or AppArmor profiles, checked by the profile rules
     # Each object linted, in order, with the codes of the rules that apply to it (JUnit test cases).
     checked: list[tuple[ObjectRef, tuple[str, ...]]] = field(default_factory=list)
 
@@ -139,6 +142,10 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1
+                profile = document_profile(document)
+                if profile is not None:
+                    result.profiles += 1
+                    findings.append(check_profile(profile, rules, settings, result))
             for obj in objects:
                 stream.add(obj)
             for obj in objects:
@@ -203,6 +210,30 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[
     reported = {(finding.rule.name, finding.field) for finding in findings}
     return [finding for finding in findings
             if not any((name, finding.field) in reported for name in finding.rule.superseded_by)]
+
+
+def check_profile(profile: ProfileDocument, rules: list[Rule], settings: Settings,
+                  result: FileResult) -> list[Finding]:
+    """The findings of the rules of the profile's kind, in the shape of any other finding."""
+    applicable = [rule for rule in rules
+                  if isinstance(rule, ProfileRule) and rule.profile_kind == profile.kind]
+    result.checked.append((profile.ref, tuple(rule.code for rule in applicable)))
+    findings = []
+    for rule in applicable:
+        severity = settings.severity_of(rule)
+        for violation in rule.check_profile(profile):
+            findings.append(Finding(
+                rule=rule,
+                severity=severity,
+                message=violation.message,
+                path=profile.source.path,
+                span=violation.span or profile.span(violation.path),
+                obj=profile.ref,
+                field=violation.path,
+                template=profile.template,
+                identity=(rule.code, profile.ref.identity, violation.path, None),
+            ))
+    return findings
 
 
 def read_source(path: str, data: bytes | None = None) -> Source | Problem:

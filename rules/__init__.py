@@ -8,9 +8,10 @@ from klint.rules import (
     input,
     objects,
     privileges,
+    profiles_seccomp,
     serviceaccounts,
     volumes,
 )
 
 __all__ = ["capabilities", "confinement", "host", "identity", "input", "objects", "privileges",
-           "serviceaccounts", "volumes"]
+           "profiles_seccomp", "serviceaccounts", "volumes"]
