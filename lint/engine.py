@@ -14,7 +14,8 @@ from klint.document import Document, InputError, Path, parse_documents
 from klint.fix import Fix
 from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.profiles import ProfileDocument, ProfileRule
-from klint.profiles.recognise import document_profile
+from klint.profiles.apparmor import AppArmorSyntaxError
+from klint.profiles.recognise import apparmor_profiles, document_profile
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 
@@ -129,6 +130,14 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
 
 def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
     result = FileResult(source.path, source)
+    try:
+        apparmor = apparmor_profiles(source)
+    except AppArmorSyntaxError as err:
+        line, column = source.position(err.offset)
+        return FileResult(source.path, source, documents=1,
+                          problems=[Problem(source.path, line, column, f"AppArmor profile: {err.message}")])
+    if apparmor is not None:  # an AppArmor profile file: text of its own language, not YAML
+        return _lint_profiles(result, apparmor, rules, settings)
     templated = "{{" in source.text
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
@@ -210,6 +219,16 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[
     reported = {(finding.rule.name, finding.field) for finding in findings}
     return [finding for finding in findings
             if not any((name, finding.field) in reported for name in finding.rule.superseded_by)]
+
+
+def _lint_profiles(result: FileResult, profiles: list[ProfileDocument], rules: list[Rule],
+                   settings: Settings) -> FileResult:
+    result.documents = 1
+    for profile in profiles:
+        result.profiles += 1
+        result.findings.extend(check_profile(profile, rules, settings, result))
+    result.findings.sort(key=Finding.sort_key)
+    return result
 
 
 def check_profile(profile: ProfileDocument, rules: list[Rule], settings: Settings,

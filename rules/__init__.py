@@ -8,10 +8,11 @@ from klint.rules import (
     input,
     objects,
     privileges,
+    profiles_apparmor,
     profiles_seccomp,
     serviceaccounts,
     volumes,
 )
 
 __all__ = ["capabilities", "confinement", "host", "identity", "input", "objects", "privileges",
-           "profiles_seccomp", "serviceaccounts", "volumes"]
+           "profiles_apparmor", "profiles_seccomp", "serviceaccounts", "volumes"]

@@ -92,6 +92,9 @@ DANGEROUS_SYSCALLS = {
 CLONE_NEWUSER = 0x10000000
 
 
+REJECTS = "; the runtime rejects the profile"
+
+
 def quoted(value: Any) -> str:
     return json.dumps(value) if isinstance(value, str) else yaml_scalar(value)
 
@@ -185,30 +188,34 @@ def profile_problems(profile: SeccompProfile) -> Iterator[Violation]:
     yield from name_list(data, ("flags",), FLAGS, "seccomp flag")
     archmap = data.get("archMap")
     if archmap is not None and not isinstance(archmap, list):
-        yield Violation(("archMap",), "archMap must be a list of {architecture, subArchitectures}")
+        yield rejected(("archMap",), "archMap must be a list of {architecture, subArchitectures}")
     for index, entry in enumerate(as_list(archmap)):
         path: Path = ("archMap", index)
         if not isinstance(entry, dict):
-            yield Violation(path, "an archMap entry must be an object {architecture, subArchitectures}")
+            yield rejected(path, "an archMap entry must be an object {architecture, subArchitectures}")
             continue
         yield from unknown_keys(entry, path, ("architecture", "subArchitectures"), "archMap entry")
         arch = entry.get("architecture")
         if arch not in ARCHITECTURES:
-            yield Violation((*path, "architecture") if "architecture" in entry else path,
-                            f"unknown architecture {quoted(arch)}{did_you_mean(arch, ARCHITECTURES)}; "
-                            "the runtime rejects the profile")
+            yield rejected((*path, "architecture") if "architecture" in entry else path,
+                           f"unknown architecture {quoted(arch)}{did_you_mean(arch, ARCHITECTURES)}")
         yield from name_list(entry, (*path, "subArchitectures"), ARCHITECTURES, "architecture")
     for key in ("listenerPath", "listenerMetadata"):
         if key in data and not isinstance(data[key], str):
-            yield Violation((key,), f"{key} must be a string")
+            yield rejected((key,), f"{key} must be a string")
     syscalls = data.get("syscalls")
     if syscalls is not None and not isinstance(syscalls, list):
-        yield Violation(("syscalls",), "syscalls must be a list of rules")
+        yield rejected(("syscalls",), "syscalls must be a list of rules")
     for index, entry in enumerate(as_list(syscalls)):
         if not isinstance(entry, dict):
-            yield Violation(("syscalls", index), "a syscalls entry must be an object with names and action")
+            yield rejected(("syscalls", index), "a syscalls entry must be an object with names and action")
             continue
         yield from rule_problems(SyscallRule(("syscalls", index), entry))
+
+
+def rejected(path: Path, problem: str) -> Violation:
+    """A problem that makes the runtime refuse the profile (and the container not start)."""
+    return Violation(path, problem + REJECTS)
 
 
 def unknown_keys(data: dict[str, Any], path: Path, known: tuple[str, ...], what: str) -> Iterator[Violation]:
@@ -220,8 +227,8 @@ def unknown_keys(data: dict[str, Any], path: Path, known: tuple[str, ...], what:
 
 def action_problems(action: Any, path: Path, what: str) -> Iterator[Violation]:
     if action not in ACTIONS:
-        yield Violation(path, f"unknown seccomp action {quoted(action)} in {what}"
-                              f"{did_you_mean(action, ACTIONS)}; the runtime rejects the profile")
+        hint = did_you_mean(action, ACTIONS)
+        yield rejected(path, f"unknown seccomp action {quoted(action)} in {what}{hint}")
 
 
 def errno_problems(data: dict[str, Any], key: str, action: Any, path: Path) -> Iterator[Violation]:
@@ -229,24 +236,27 @@ def errno_problems(data: dict[str, Any], key: str, action: Any, path: Path) -> I
         return
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
-        yield Violation((*path, key), f"{key} must be a non-negative integer (an errno), not {quoted(value)}")
+        yield rejected((*path, key), f"{key} must be a non-negative integer (an errno), not {quoted(value)}")
     elif action in ACTIONS and action not in ERRNO_ACTIONS:
-        yield Violation((*path, key), f"{key} applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not "
-                                      f"{action}; the runtime rejects the profile")
+        yield rejected((*path, key), f"{key} applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not {action}")
 
 
-def name_list(data: dict[str, Any], path: Path, known: tuple[str, ...], what: str) -> Iterator[Violation]:
-    """A list of names from `known` at `path` (absent or null: nothing to check)."""
+def name_list(data: dict[str, Any], path: Path, known: tuple[str, ...], what: str,
+              effect: str = REJECTS[2:]) -> Iterator[Violation]:
+    """A list of names from `known` at `path` (absent or null: nothing to check); `effect` says what an
+    unknown name does."""
     value = data.get(path[-1])
     if value is None:
         return
     if not isinstance(value, list):
-        yield Violation(path, f"{path[-1]} must be a list of {what} names")
+        yield rejected(path, f"{path[-1]} must be a list of {what} names")
         return
     for index, item in enumerate(value):
-        if item not in known:
-            yield Violation((*path, index), f"unknown {what} {quoted(item)}{did_you_mean(item, known)}; the "
-                                            "runtime rejects the profile")
+        if not isinstance(item, str):
+            yield rejected((*path, index), f"{what} names are strings, not {quoted(item)}")
+        elif item not in known:
+            yield Violation((*path, index), f"unknown {what} {quoted(item)}{did_you_mean(item, known)}; "
+                                            f"{effect}")
 
 
 def rule_problems(rule: SyscallRule) -> Iterator[Violation]:
@@ -254,52 +264,55 @@ def rule_problems(rule: SyscallRule) -> Iterator[Violation]:
     yield from unknown_keys(data, path, RULE_KEYS, "syscalls rule")
     names = data.get("names")
     if "names" in data and not (isinstance(names, list) and names):
-        yield Violation((*path, "names"), "names must be a non-empty list of system-call names")
+        yield rejected((*path, "names"), "names must be a non-empty list of system-call names")
     elif "names" not in data and "name" not in data:
-        yield Violation(path, "a syscalls rule needs names (or name, in the old format)")
+        yield rejected(path, "a syscalls rule needs names (or name, in the old format)")
+    if data.get("names") and data.get("name"):
+        yield rejected((*path, "name"), "a syscalls rule has either names or name (the old format), not both")
     for name_path, name in rule.names():
         if not isinstance(name, str) or not name:
-            yield Violation(name_path, f"a system-call name must be a non-empty string, not {quoted(name)}")
+            yield rejected(name_path, f"a system-call name must be a non-empty string, not {quoted(name)}")
     yield from action_problems(data.get("action"), (*path, "action") if "action" in data else path,
                                "a syscalls rule")
     yield from errno_problems(data, "errnoRet", data.get("action"), path)
     args = data.get("args")
     if args is not None and not isinstance(args, list):
-        yield Violation((*path, "args"), "args must be a list of {index, value, valueTwo, op}")
+        yield rejected((*path, "args"), "args must be a list of {index, value, valueTwo, op}")
     for index, arg in enumerate(as_list(args)):
         arg_path = (*path, "args", index)
         if not isinstance(arg, dict):
-            yield Violation(arg_path, "an argument condition must be an object {index, value, valueTwo, op}")
+            yield rejected(arg_path, "an argument condition must be an object {index, value, valueTwo, op}")
             continue
         yield from unknown_keys(arg, arg_path, ARG_KEYS, "argument")
         position = arg.get("index")
         if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 5:
-            yield Violation((*arg_path, "index") if "index" in arg else arg_path,
-                            f"argument index must be 0 to 5, not {quoted(position)}")
+            yield rejected((*arg_path, "index") if "index" in arg else arg_path,
+                           f"argument index must be 0 to 5, not {quoted(position)}")
         for key in ("value", "valueTwo"):
             value = arg.get(key)
             if key in arg and (isinstance(value, bool) or not isinstance(value, int)
                                or not 0 <= value < 2**64):
-                yield Violation((*arg_path, key),
-                                f"{key} must be an unsigned 64-bit integer, not {quoted(value)}")
+                yield rejected((*arg_path, key),
+                               f"{key} must be an unsigned 64-bit integer, not {quoted(value)}")
         op = arg.get("op")
         if op not in OPERATORS:
-            yield Violation((*arg_path, "op") if "op" in arg else arg_path,
-                            f"unknown comparison {quoted(op)}{did_you_mean(op, OPERATORS)}; the runtime "
-                            "rejects the profile")
+            yield rejected((*arg_path, "op") if "op" in arg else arg_path,
+                           f"unknown comparison {quoted(op)}{did_you_mean(op, OPERATORS)}")
     for key in ("includes", "excludes"):
         if key not in data:
             continue
         condition = data[key]
         if not isinstance(condition, dict):
-            yield Violation((*path, key), f"{key} must be an object {{arches, caps, minKernel}}")
+            yield rejected((*path, key), f"{key} must be an object {{arches, caps, minKernel}}")
             continue
         yield from unknown_keys(condition, (*path, key), FILTER_KEYS, key)
-        yield from name_list(condition, (*path, key, "arches"), RULE_ARCHES, "architecture")
-        yield from name_list(condition, (*path, key, "caps"), tuple(sorted(CAPABILITIES)), "capability")
+        effect = "the rule never applies" if key == "includes" else "the rule is never excluded by it"
+        yield from name_list(condition, (*path, key, "arches"), RULE_ARCHES, "architecture", effect)
+        yield from name_list(condition, (*path, key, "caps"), tuple(sorted(CAPABILITIES)), "capability",
+                             effect)
         if "minKernel" in condition and parse_kernel_version(condition["minKernel"]) is None:
-            yield Violation((*path, key, "minKernel"), f"minKernel must be a kernel version such as \"4.8\", "
-                                                       f"not {quoted(condition['minKernel'])}")
+            yield rejected((*path, key, "minKernel"), f"minKernel must be a kernel version such as \"4.8\", "
+                                                      f"not {quoted(condition['minKernel'])}")
 
 
 class SeccompUnknownSyscall(ProfileRule):
