@@ -79,6 +79,11 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("--pss-version", metavar="v1.N|latest",
               help="Evaluate the Pod Security Standards as that version of Pod Security Admission does, "
                    "like the pod-security.kubernetes.io/enforce-version label [default: latest].")
+@click.option("--seccomp-root", metavar="DIR", type=click.Path(file_okay=False),
+              help="Check that Localhost seccomp profiles exist under DIR and are valid (as the kubelet's "
+                   "seccomp root).")
+@click.option("--apparmor-dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Check that Localhost AppArmor profiles are defined by the profile files in DIR.")
 @click.option("--runtime-default", metavar="PROFILE", type=click.Path(dir_okay=False),
               help="Judge seccomp profiles' allowed calls against this default profile of your runtime "
                    "instead of the built-in list (seccomp-dangerous-syscall's runtime-default option).")
@@ -96,7 +101,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
                  color: str, verbose: bool,
-                 runtime_default: str | None) -> None:
+                 seccomp_root: str | None, apparmor_dir: str | None, runtime_default: str | None) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint import runner
     from klint.document import C_COMPOSER
@@ -106,7 +111,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         settings = config.load(config_file).override(
             select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
             profile=profile, pss_version=pss_version)
-        settings = _profile_settings(settings, runtime_default)
+        settings = _profile_settings(settings, seccomp_root, apparmor_dir, runtime_default)
         rules = settings.enabled_rules()
     except (config.ConfigError, ValueError) as err:
         raise click.UsageError(str(err)) from None
@@ -143,8 +148,13 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     sys.exit(2 if unwritten else report.exit_code())
 
 
-def _profile_settings(settings: config.Settings, runtime_default: str | None) -> config.Settings:
+def _profile_settings(settings: config.Settings, seccomp_root: str | None, apparmor_dir: str | None,
+                      runtime_default: str | None) -> config.Settings:
     """The profile rules' options that have flags of their own."""
+    if seccomp_root:
+        settings = settings.with_rule_option("seccomp-localhost-profile", "seccomp-root", seccomp_root)
+    if apparmor_dir:
+        settings = settings.with_rule_option("apparmor-localhost-profile", "apparmor-dir", apparmor_dir)
     if runtime_default:
         settings = settings.with_rule_option("seccomp-dangerous-syscall", "runtime-default", runtime_default)
     return settings

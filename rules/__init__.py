@@ -9,10 +9,11 @@ from klint.rules import (
     objects,
     privileges,
     profiles_apparmor,
+    profiles_references,
     profiles_seccomp,
     serviceaccounts,
     volumes,
 )
 
 __all__ = ["capabilities", "confinement", "host", "identity", "input", "objects", "privileges",
-           "profiles_apparmor", "profiles_seccomp", "serviceaccounts", "volumes"]
+           "profiles_apparmor", "profiles_references", "profiles_seccomp", "serviceaccounts", "volumes"]
