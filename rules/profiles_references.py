@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 
 from klint.document import InputError, Path, parse_documents
+from klint.edits import remove_field, set_field
+from klint.fix import Applicability
 from klint.k8s import K8sObject, PodSpec
 from klint.profiles.apparmor import profile_names
 from klint.profiles.seccomp import SeccompProfile, is_seccomp_profile
@@ -316,3 +318,139 @@ class AppArmorLocalhostProfile(Rule):
 @cache
 def defined_names(directory: str) -> frozenset[str]:
     return frozenset(profile_names(directory))
+
+
+SECCOMP_ANNOTATION_FIELDS_VERSION = (1, 19)  # seccompProfile fields GA; the annotations deprecated
+APPARMOR_FIELD_VERSION = (1, 30)  # appArmorProfile field; the annotations deprecated
+
+
+def annotation_field(value: str) -> dict[str, str] | None:
+    """The field value equivalent to a seccomp or AppArmor annotation value, or None."""
+    if value in ("runtime/default", "docker/default"):
+        return {"type": "RuntimeDefault"}
+    if value.startswith("localhost/") and value[len("localhost/"):]:
+        return {"type": "Localhost", "localhostProfile": value[len("localhost/"):]}
+    return None
+
+
+class DeprecatedProfileAnnotation(Rule):
+    """A seccomp or AppArmor profile is set by a deprecated annotation instead of the field.
+
+    ## What it checks
+    The annotations of the pod (template):
+
+    - `seccomp.security.alpha.kubernetes.io/pod` and
+      `container.seccomp.security.alpha.kubernetes.io/<container>` (deprecated since
+      Kubernetes 1.19, when `securityContext.seccompProfile` became GA; kubelets ignore them
+      since 1.25, and only pod creation still copies them into the fields);
+    - `container.apparmor.security.beta.kubernetes.io/<container>` (deprecated since 1.30 and
+      its `securityContext.appArmorProfile` field).
+
+    Version-aware: with `--pss-version v1.N` (the cluster's version) below 1.19 nothing is
+    reported, and the AppArmor annotations only from 1.30. `unconfined` values are left to
+    `seccomp-unconfined-anywhere` and `apparmor-unconfined`; annotations for containers the
+    pod does not have are not read by anything and are skipped.
+
+    ## Why
+    The annotations are on their way out: tools and admission policies that read only the
+    fields (Pod Security Admission from v1.19 among them) do not see them, and a future
+    release drops the copy into the fields.
+
+    ## Failing example
+    ```yaml
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web
+      annotations:
+        seccomp.security.alpha.kubernetes.io/pod: runtime/default
+        container.apparmor.security.beta.kubernetes.io/app: localhost/k8s-web
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+    ```
+
+    ## Passing example
+    ```yaml
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web
+    spec:
+      securityContext:
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: app
+          image: nginx:1.27
+          securityContext:
+            appArmorProfile:
+              type: Localhost
+              localhostProfile: k8s-web
+    ```
+
+    ## Fix
+    Safe: write the equivalent field (`seccompProfile`, `appArmorProfile`, with `type` and
+    `localhostProfile`) where the annotation applies (the pod's or the container's
+    `securityContext`); the profile the workload runs with does not change. Once the field is
+    there, the annotation is redundant: removing it is unsafe (`--unsafe-fixes`), as it
+    changes what the author wrote and what older tooling reads. An annotation that
+    contradicts the field gets no fix.
+    """
+
+    code = "KL823"
+    name = "deprecated-profile-annotation"
+    severity = Severity.LOW
+    min_pss_version = SECCOMP_ANNOTATION_FIELDS_VERSION
+    references = (SECCOMP_DOC, APPARMOR_DOC)
+
+    def applies_to(self, obj: K8sObject) -> bool:
+        return obj.pod is not None
+
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
+        pod = obj.pod
+        if pod is None:
+            return
+        by_name = {container.name: container for container in pod.containers}
+        for key, value in string_annotations(pod, SECCOMP_POD_ANNOTATION):
+            if key == SECCOMP_POD_ANNOTATION:
+                yield from self.annotation(obj, pod, key, value, None, "seccompProfile", "1.19")
+        for key, value in string_annotations(pod, SECCOMP_CONTAINER_ANNOTATION):
+            container = by_name.get(key[len(SECCOMP_CONTAINER_ANNOTATION):])
+            if container is not None:
+                yield from self.annotation(obj, pod, key, value, container, "seccompProfile", "1.19")
+        if self.pss_version < APPARMOR_FIELD_VERSION:
+            return
+        for key, value in string_annotations(pod, APPARMOR_ANNOTATION):
+            container = by_name.get(key[len(APPARMOR_ANNOTATION):])
+            if container is not None:
+                yield from self.annotation(obj, pod, key, value, container, "appArmorProfile", "1.30")
+
+    def annotation(self, obj: K8sObject, pod: PodSpec, key: str, value: str, container: Any,
+                   field: str, since: str) -> Iterator[Violation]:
+        if value == "unconfined":
+            return
+        path = annotation_path(pod, key)
+        name = container.name if container is not None else None
+        equivalent = annotation_field(value)
+        setting = container.own(field) if container is not None else pod.field("securityContext", field)
+        target = field_name(pod, container, setting.path)
+        message = f"annotation {key} is deprecated since Kubernetes {since}"
+        if equivalent is None:
+            yield Violation(path, f"{message}; set {target} instead", name)
+        elif setting.value is None:
+            # About the field to write (so that the finding is gone once it is written), shown at the
+            # annotation; the annotation then repeats the field, a finding of its own.
+            fix = set_field(obj, setting.path, equivalent, Applicability.SAFE, f"set {target}")
+            yield Violation(setting.path, f"{message}; set {target} ({inline(equivalent)}) instead", name,
+                            fix, span=obj.span(path))
+        elif setting.value == equivalent:
+            fix = remove_field(obj, path, Applicability.UNSAFE, f"remove the annotation {key}")
+            yield Violation(path, f"{message} and repeats {target}; remove it", name, fix)
+        else:
+            yield Violation(path, f"{message} and contradicts {target}; remove one", name)
+
+
+def inline(value: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{key}: {item}" for key, item in value.items()) + "}"

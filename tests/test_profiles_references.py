@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import lint
+from helpers import apply, lint
 
 from klint.cli import main
 from klint.config import ConfigError, from_mapping
@@ -178,3 +178,55 @@ def test_the_roots_can_be_configured(root: Path) -> None:
     assert settings.rule_options["KL821"] == {"seccomp-root": str(root)}
     with pytest.raises(ConfigError, match="not a directory"):
         from_mapping({"rules": {"apparmor-localhost-profile": {"apparmor-dir": "/nonexistent"}}}, "x")
+
+
+DEPRECATED = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      annotations:
+        seccomp.security.alpha.kubernetes.io/pod: runtime/default
+        container.seccomp.security.alpha.kubernetes.io/side: localhost/profiles/side.json
+        container.seccomp.security.alpha.kubernetes.io/gone: runtime/default
+        container.apparmor.security.beta.kubernetes.io/app: localhost/k8s-web
+        container.apparmor.security.beta.kubernetes.io/side: runtime/default
+        container.apparmor.security.beta.kubernetes.io/init: unconfined
+    spec:
+      initContainers:
+        - name: init
+          image: busybox:1.36
+      containers:
+        - name: app
+          image: nginx:1.27
+        - name: side
+          image: nginx:1.27
+          securityContext:
+            appArmorProfile:
+              type: Localhost
+              localhostProfile: other
+"""
+
+
+def test_deprecated_annotations_point_at_the_annotation_and_write_the_field() -> None:
+    found = lint(DEPRECATED, "deprecated-profile-annotation")
+    assert [(f"{f.span.start_line}:{f.span.start_column}", f.container,
+             f.fix.applicability.value if f.fix else None) for f in found] == [
+        ("9:9", None, "safe"), ("10:9", "side", "safe"), ("12:9", "app", "safe"), ("13:9", "side", None)]
+    assert found[0].field_path == "spec.template.spec.securityContext.seccompProfile"
+    assert "contradicts securityContext.appArmorProfile" in found[3].message
+    fixed = apply(DEPRECATED, found[2].fix)  # type: ignore[arg-type]
+    assert "          securityContext:\n            appArmorProfile:\n              type: Localhost\n" \
+           "              localhostProfile: k8s-web\n" in fixed
+    after = lint(fixed, "deprecated-profile-annotation")
+    redundant = [f for f in after if f.container == "app"]
+    assert [f.fix.applicability.value for f in redundant if f.fix] == ["unsafe"]
+    assert "repeats securityContext.appArmorProfile; remove it" in redundant[0].message
+
+
+def test_deprecated_annotations_follow_the_kubernetes_version() -> None:
+    assert lint(DEPRECATED, "KL823", pss_version="v1.18") == []
+    assert [f.span.start_line for f in lint(DEPRECATED, "KL823", pss_version="v1.29")] == [9, 10]

@@ -31,7 +31,8 @@ KEYWORDS = frozenset({
     "abi", "alias", "include", "profile", "hat",
 })
 # A profile header at the start of a line: what makes a text an AppArmor profile rather than YAML.
-HEADER_LINE = re.compile(r'^(?:(?:profile|hat)[ \t]+\S.*|/\S*.*|"/.*)\{[ \t]*(?:#.*)?\r?$', re.M)
+# (Found by its start, then its line checked: a pattern for the whole line could backtrack for long.)
+HEADER_START = re.compile(r'^(?:profile[ \t]+\S|hat[ \t]+\S|/|"/)', re.M)
 INCLUDE = re.compile(r"#?include\b")
 VARIABLE = re.compile(r"@\{(\w+)\}[ \t]*\+?=")
 PERMISSIONS = re.compile(r"[rwaklmixpcuPCUDN]+")
@@ -102,7 +103,14 @@ class AppArmorProfile(ProfileDocument):
 def looks_like_apparmor(text: str) -> bool:
     """Whether the text has an AppArmor profile header at the start of a line (`profile NAME ... {`,
     `/path/to/program {`): YAML and JSON have none."""
-    return HEADER_LINE.search(text) is not None and not text.lstrip().startswith(("{", "["))
+    if text.lstrip().startswith(("{", "[")):
+        return False
+    for match in HEADER_START.finditer(text):
+        end = text.find("\n", match.start())
+        line = text[match.start():end if end >= 0 else len(text)]
+        if line.split("#", 1)[0].rstrip().endswith("{"):
+            return True
+    return False
 
 
 def split_words(text: str) -> list[str]:
