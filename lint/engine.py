@@ -15,7 +15,7 @@ from klint.fix import Fix
 from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.profiles import ProfileDocument, ProfileRule
 from klint.profiles.apparmor import AppArmorSyntaxError
-from klint.profiles.recognise import apparmor_profiles, document_profile
+from klint.profiles.recognise import apparmor_profiles, document_profile, object_profiles
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 
@@ -162,6 +162,9 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
                 stream.misses = []
                 result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
                 findings.append(check_object(obj, rules, settings))
+                for profile in _object_profiles(obj, result):  # a Security Profiles Operator object's
+                    result.profiles += 1
+                    findings[-1].extend(check_profile(profile, rules, settings, result))
                 if stream.misses:
                     missed.append((len(findings) - 1, obj, stream.misses))
             for obj in objects:
@@ -221,6 +224,17 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[
             if not any((name, finding.field) in reported for name in finding.rule.superseded_by)]
 
 
+def _object_profiles(obj: K8sObject, result: FileResult) -> list[ProfileDocument]:
+    """The profiles an object holds; a policy that does not parse is a problem at its line."""
+    try:
+        return object_profiles(obj)
+    except AppArmorSyntaxError as err:
+        line, column = obj.document.source.position(err.offset)
+        result.problems.append(Problem(obj.document.source.path, line, column,
+                                       f"AppArmor profile in {obj.ref}: {err.message}"))
+        return []
+
+
 def _lint_profiles(result: FileResult, profiles: list[ProfileDocument], rules: list[Rule],
                    settings: Settings) -> FileResult:
     result.documents = 1
@@ -248,9 +262,9 @@ def check_profile(profile: ProfileDocument, rules: list[Rule], settings: Setting
                 path=profile.source.path,
                 span=violation.span or profile.span(violation.path),
                 obj=profile.ref,
-                field=violation.path,
+                field=profile.field(violation.path),
                 template=profile.template,
-                identity=(rule.code, profile.ref.identity, violation.path, None),
+                identity=(rule.code, profile.ref.identity, profile.field(violation.path), None),
             ))
     return findings
 

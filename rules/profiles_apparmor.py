@@ -53,7 +53,9 @@ class AppArmorNotEnforcing(ProfileRule):
     The `flags=(...)` of every profile, hat and nested profile of an AppArmor profile file:
     `complain`, `unconfined` and `prompt` fail. (An AppArmor profile file is recognised by a
     profile header at the start of a line, `profile NAME {` or `/path/to/program {`; see the
-    README for how directories are walked for them.)
+    README for how directories are walked for them.) The AppArmor rules also check the
+    `spec.policy` of Security Profiles Operator `AppArmorProfile` objects, at the policy's
+    own lines.
 
     ## Why
     A container that a manifest puts under `localhost/NAME` looks confined, but a complain

@@ -27,7 +27,6 @@ from klint.profiles.seccomp import (
     OPERATORS,
     RULE_ARCHES,
     RULE_KEYS,
-    TOP_LEVEL_KEYS,
     SeccompProfile,
     SyscallRule,
     is_seccomp_profile,
@@ -112,8 +111,10 @@ class SeccompProfileInvalid(ProfileRule):
 
     ## What it checks
     Every seccomp profile file (JSON with `defaultAction` and `syscalls` or `architectures`,
-    recognised by content wherever it is met), field by field, against what runc, crun and
-    containerd accept (the OCI runtime specification and moby's profile format):
+    recognised by content wherever it is met), and the `spec` of every Security Profiles
+    Operator `SeccompProfile` object (which all the seccomp rules check too), field by field,
+    against what runc, crun and containerd accept (the OCI runtime specification and moby's
+    profile format):
 
     - `defaultAction` and each rule's `action`: one of `SCMP_ACT_KILL`,
       `SCMP_ACT_KILL_PROCESS`, `SCMP_ACT_KILL_THREAD`, `SCMP_ACT_TRAP`, `SCMP_ACT_ERRNO`,
@@ -177,10 +178,10 @@ class SeccompProfileInvalid(ProfileRule):
 def profile_problems(profile: SeccompProfile) -> Iterator[Violation]:
     """Why the runtimes cannot load the profile as written (also used to judge a Localhost profile)."""
     data = profile.data
-    for duplicate in profile.document.duplicate_keys:
-        yield Violation(duplicate.path, f"key {quoted(duplicate.path[-1])} is written twice; the runtime "
-                                        "reads only the last")
-    yield from unknown_keys(data, (), TOP_LEVEL_KEYS, "profile")
+    for duplicate in profile.duplicate_keys():
+        yield Violation(duplicate, f"key {quoted(duplicate[-1])} is written twice; the runtime reads only "
+                                   "the last")
+    yield from unknown_keys(data, (), profile.keys, "profile")
     default = data.get("defaultAction")
     yield from action_problems(default, ("defaultAction",), "defaultAction")
     yield from errno_problems(data, "defaultErrnoRet", default, ())

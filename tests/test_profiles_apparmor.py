@@ -198,3 +198,41 @@ def test_dockers_default_profile_gives_no_finding() -> None:
         result = lint_file(str(golden), settings.enabled_rules(), settings)
         assert result.problems == [] and result.profiles == 1, golden
         assert [f"{f.rule.code} {f.span.start_line}: {f.message}" for f in result.findings] == [], golden
+
+
+SPO = """
+apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
+kind: AppArmorProfile
+metadata:
+  name: web
+spec:
+  policy: |
+    #include <tunables/global>
+
+    profile k8s-web flags=(attach_disconnected,complain) {
+      /srv/** r,
+      mount,
+    }
+---
+apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
+kind: AppArmorProfile
+metadata:
+  name: broken
+spec:
+  policy: |
+    profile broken {
+      capability
+    }
+"""
+
+
+def test_security_profiles_operator_policies_are_linted_at_their_lines() -> None:
+    result = run(SPO, "KL81", path="spo.yaml")
+    assert [(f.rule.code, f"{f.span.start_line}:{f.span.start_column}", f.field_path, str(f.obj))
+            for f in result.findings] == [
+        ("KL811", "9:21", "spec.policy.flags", "AppArmorProfile web"),
+        ("KL812", "11:7", "spec.policy.rules[1]", "AppArmorProfile web")]
+    [problem] = result.problems
+    assert (problem.line, problem.column) == (21, 17)
+    assert problem.message == ("AppArmor profile in AppArmorProfile broken: missing ',' at the end of the "
+                               "rule before '}'")

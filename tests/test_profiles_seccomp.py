@@ -214,3 +214,32 @@ def test_docker_profiles_give_no_finding(name: str) -> None:
     result = lint_file(str(MOBY / name), settings.enabled_rules(), settings)
     assert result.problems == [] and result.profiles == 1
     assert [f"{f.rule.code} {f.span.start_line}: {f.message}" for f in result.findings] == []
+
+
+def test_security_profiles_operator_objects_are_linted_as_profiles() -> None:
+    text = """
+    apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+    kind: SeccompProfile
+    metadata:
+      name: web
+      namespace: prod
+    spec:
+      defaultAction: SCMP_ACT_ERRNO
+      baseProfileName: runc-v1.2.0
+      syscalls:
+        - action: SCMP_ACT_ALLOW
+          names: [read, wirte, mount]
+        - action: SCMP_ACT_ALOW
+          names: [exit]
+      syscall: []
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: not-a-profile}
+    data: {defaultAction: SCMP_ACT_ALLOW, syscalls: "[]"}
+    """
+    found = lint(text, "KL8")
+    assert [(f.rule.code, f"{f.span.start_line}:{f.span.start_column}", f.field_path) for f in found] == [
+        ("KL802", "11:21", "spec.syscalls[0].names[1]"), ("KL804", "11:28", "spec.syscalls[0].names[2]"),
+        ("KL801", "12:7", "spec.syscalls[1].action"), ("KL801", "14:3", "spec.syscall")]
+    assert {str(f.obj) for f in found} == {"SeccompProfile prod/web"}

@@ -27,6 +27,10 @@ class ProfileDocument:
     def span(self, path: Path) -> Span:
         raise NotImplementedError
 
+    def field(self, path: Path) -> Path:
+        """A violation's path as the finding's field (relative to the object, for an operator's)."""
+        return path
+
 
 class ProfileRule(Rule):
     """A rule about a profile file rather than a Kubernetes object."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from klint.document import Path
@@ -81,6 +81,10 @@ class AppArmorProfile(ProfileDocument):
     includes: list[str] = field(default_factory=list)
     rules: list[AppArmorRule] = field(default_factory=list)
     variables: dict[str, list[str]] = field(default_factory=dict)  # the file's, for path globs
+    # A policy embedded in a manifest (a Security Profiles Operator object's `spec.policy`): the file,
+    # and where each offset of the policy's text sits in it; `prefix` is the field in the object.
+    embedded: tuple[Source, Callable[[int], int]] | None = None
+    prefix: Path = ()
     kind = KIND
 
     def __post_init__(self) -> None:
@@ -93,11 +97,18 @@ class AppArmorProfile(ProfileDocument):
     def span(self, path: Path) -> Span:
         """`("flags",)`, `("rules", i, ...)` or the profile's header."""
         if path[:1] == ("flags",) and self.flags_span:
-            return self.source.span(*self.flags_span)
-        if path[:1] == ("rules",) and len(path) > 1 and isinstance(path[1], int):
-            rule = self.rules[path[1]]
-            return self.source.span(rule.start, rule.end)
-        return self.source.span(self.start, self.header_end)
+            start, end = self.flags_span
+        elif path[:1] == ("rules",) and len(path) > 1 and isinstance(path[1], int):
+            start, end = self.rules[path[1]].start, self.rules[path[1]].end
+        else:
+            start, end = self.start, self.header_end
+        if self.embedded is not None:
+            source, locate = self.embedded
+            return source.span(locate(start), locate(end))
+        return self.source.span(start, end)
+
+    def field(self, path: Path) -> Path:
+        return (*self.prefix, *path)
 
 
 def looks_like_apparmor(text: str) -> bool:

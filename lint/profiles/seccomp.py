@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from klint.document import Document, Path
-from klint.k8s import ObjectRef, as_dict, as_list
+from klint.k8s import K8sObject, ObjectRef, as_dict, as_list
 from klint.profiles import ProfileDocument
 from klint.source import Span
 
@@ -52,9 +52,19 @@ CAPABILITIES = frozenset("CAP_" + name for name in (
     "CHECKPOINT_RESTORE"))
 TOP_LEVEL_KEYS = ("defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls", "flags",
                   "listenerPath", "listenerMetadata")
+OPERATOR_API = "security-profiles-operator.x-k8s.io"
+OPERATOR_KEYS = ("baseProfileName", "disabled")  # what a SeccompProfile object's spec adds
 RULE_KEYS = ("names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes")
 ARG_KEYS = ("index", "value", "valueTwo", "op")
 FILTER_KEYS = ("arches", "caps", "minKernel")
+
+
+def operator_profile(obj: K8sObject) -> SeccompProfile | None:
+    """A Security Profiles Operator SeccompProfile object's profile (its `spec`)."""
+    if obj.kind == "SeccompProfile" and obj.ref.api_version.startswith(OPERATOR_API + "/") \
+            and isinstance(obj.data.get("spec"), dict):
+        return SeccompProfile(obj.document, obj)
+    return None
 
 
 def is_seccomp_profile(data: Any) -> bool:
@@ -94,19 +104,38 @@ class SyscallRule:
 
 
 class SeccompProfile(ProfileDocument):
+    """A profile file's document, or the `spec` of a Security Profiles Operator SeccompProfile object
+    (`base` is where the profile sits in the document, `prefix` where in the object)."""
+
     kind = KIND
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, obj: K8sObject | None = None) -> None:
         self.document = document
         self.source = document.source
-        self.data: dict[str, Any] = document.data
-        self.ref = ObjectRef("", KIND, os.path.basename(self.source.path), None, document.index)
+        self.template = document.template
+        if obj is None:
+            self.data: dict[str, Any] = document.data
+            self.ref = ObjectRef("", KIND, os.path.basename(self.source.path), None, document.index)
+            self.prefix: Path = ()
+            self.keys: tuple[str, ...] = TOP_LEVEL_KEYS
+        else:
+            self.data = obj.data["spec"]
+            self.ref = obj.ref
+            self.prefix = ("spec",)
+            self.keys = TOP_LEVEL_KEYS + OPERATOR_KEYS
+        self.base: Path = (*(obj.root if obj else ()), *self.prefix)
 
     def span(self, path: Path) -> Span:
-        return self.document.span(path)
+        return self.document.span((*self.base, *path))
 
-    def present(self, path: Path) -> bool:
-        return path in self.document.entries
+    def field(self, path: Path) -> Path:
+        return (*self.prefix, *path)
+
+    def duplicate_keys(self) -> list[Path]:
+        """The keys written twice in the profile, relative to it."""
+        base = self.base
+        return [duplicate.path[len(base):] for duplicate in self.document.duplicate_keys
+                if duplicate.path[:len(base)] == base and len(duplicate.path) > len(base)]
 
     def rules(self) -> Iterator[SyscallRule]:
         for index, entry in enumerate(as_list(self.data.get("syscalls"))):
