@@ -250,7 +250,12 @@ def check_profile(profile: ProfileDocument, rules: list[Rule], settings: Setting
     """The findings of the rules of the profile's kind, in the shape of any other finding."""
     applicable = [rule for rule in rules
                   if isinstance(rule, ProfileRule) and rule.profile_kind == profile.kind]
-    result.checked.append((profile.ref, tuple(rule.code for rule in applicable)))
+    codes = tuple(rule.code for rule in applicable)
+    if result.checked and result.checked[-1][0] == profile.ref:  # an operator object's, or a file's next
+        ref, before = result.checked[-1]
+        result.checked[-1] = (ref, tuple(dict.fromkeys(before + codes)))
+    else:
+        result.checked.append((profile.ref, codes))
     findings = []
     for rule in applicable:
         severity = settings.severity_of(rule)

@@ -178,7 +178,7 @@ class SeccompProfileInvalid(ProfileRule):
 def profile_problems(profile: SeccompProfile) -> Iterator[Violation]:
     """Why the runtimes cannot load the profile as written (also used to judge a Localhost profile)."""
     data = profile.data
-    for duplicate in profile.duplicate_keys():
+    for duplicate in profile.duplicate_keys() if not profile.prefix else ():  # an object's: duplicate-key
         yield Violation(duplicate, f"key {quoted(duplicate[-1])} is written twice; the runtime reads only "
                                    "the last")
     yield from unknown_keys(data, (), profile.keys, "profile")

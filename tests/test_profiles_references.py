@@ -230,3 +230,23 @@ def test_deprecated_annotations_point_at_the_annotation_and_write_the_field() ->
 def test_deprecated_annotations_follow_the_kubernetes_version() -> None:
     assert lint(DEPRECATED, "KL823", pss_version="v1.18") == []
     assert [f.span.start_line for f in lint(DEPRECATED, "KL823", pss_version="v1.29")] == [9, 10]
+
+
+def test_the_bundled_profile_examples_as_the_readme_runs_them() -> None:
+    project = Path(__file__).resolve().parents[1]
+    examples = project / "examples"
+    result = CliRunner().invoke(main, [
+        "--format", "json", str(examples / "profiles"),
+        str(examples / "insecure" / "localhost-profiles.yaml"),
+        "--seccomp-root", str(examples / "profiles" / "seccomp"),
+        "--apparmor-dir", str(examples / "profiles" / "apparmor")])
+    report = json.loads(result.output)
+    by_file: dict[str, set[str]] = {}
+    for finding in report["findings"]:
+        by_file.setdefault(Path(finding["location"]["path"]).name, set()).add(finding["code"])
+    assert by_file == {
+        "debug.apparmor": {"KL811", "KL812", "KL813"},
+        "recorded.json": {"KL801", "KL802", "KL803"},
+        "localhost-profiles.yaml": {"KL821", "KL822"},
+    }  # web.json and k8s-web.apparmor are clean
+    assert report["summary"]["files"] == 5 and report["errors"] == []

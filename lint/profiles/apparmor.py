@@ -32,7 +32,9 @@ KEYWORDS = frozenset({
 })
 # A profile header at the start of a line: what makes a text an AppArmor profile rather than YAML.
 # (Found by its start, then its line checked: a pattern for the whole line could backtrack for long.)
-HEADER_START = re.compile(r'^(?:profile[ \t]+\S|hat[ \t]+\S|/|"/)', re.M)
+HEADER_START = re.compile(r'(?:profile[ \t]+\S|hat[ \t]+\S|/|"/)')
+HEADER_STARTS = ("profile", "hat", "/", '"/')
+_FIRST_CHARACTER = re.compile(r"\S")
 INCLUDE = re.compile(r"#?include\b")
 VARIABLE = re.compile(r"@\{(\w+)\}[ \t]*\+?=")
 PERMISSIONS = re.compile(r"[rwaklmixpcuPCUDN]+")
@@ -113,15 +115,27 @@ class AppArmorProfile(ProfileDocument):
 
 def looks_like_apparmor(text: str) -> bool:
     """Whether the text has an AppArmor profile header at the start of a line (`profile NAME ... {`,
-    `/path/to/program {`): YAML and JSON have none."""
-    if text.lstrip().startswith(("{", "[")):
+    `/path/to/program {`): YAML and JSON have none. (Candidate lines are found with `str.find`: this
+    runs on every input.)"""
+    first = _FIRST_CHARACTER.search(text)
+    if first is None or first.group() in "{[":
         return False
-    for match in HEADER_START.finditer(text):
-        end = text.find("\n", match.start())
-        line = text[match.start():end if end >= 0 else len(text)]
-        if line.split("#", 1)[0].rstrip().endswith("{"):
-            return True
+    for prefix in HEADER_STARTS:
+        for start in _lines_starting_with(text, prefix):
+            end = text.find("\n", start)
+            line = text[start:end if end >= 0 else len(text)]
+            if HEADER_START.match(line) and line.split("#", 1)[0].rstrip().endswith("{"):
+                return True
     return False
+
+
+def _lines_starting_with(text: str, prefix: str) -> Iterator[int]:
+    if text.startswith(prefix):
+        yield 0
+    position = text.find("\n" + prefix)
+    while position >= 0:
+        yield position + 1
+        position = text.find("\n" + prefix, position + 1)
 
 
 def split_words(text: str) -> list[str]:
