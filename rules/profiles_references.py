@@ -36,10 +36,10 @@ SPO_API = "security-profiles-operator.x-k8s.io"
 
 
 def path_problem(relative: str) -> str | None:
-    """Why the API server rejects a `localhostProfile` path (validateLocalDescendingPath)."""
-    if relative.startswith(("/", "\\")):
+    """Why the API server rejects a `localhostProfile` path (validateLocalDescendingPath, as on Linux)."""
+    if relative.startswith("/"):
         return "must be a relative path (under the kubelet's seccomp root, /var/lib/kubelet/seccomp)"
-    if ".." in relative.replace("\\", "/").split("/"):
+    if ".." in relative.split("/"):
         return "must not contain '..'"
     return None
 

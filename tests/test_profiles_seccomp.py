@@ -243,3 +243,10 @@ def test_security_profiles_operator_objects_are_linted_as_profiles() -> None:
         ("KL802", "11:21", "spec.syscalls[0].names[1]"), ("KL804", "11:28", "spec.syscalls[0].names[2]"),
         ("KL801", "12:7", "spec.syscalls[1].action"), ("KL801", "14:3", "spec.syscall")]
     assert {str(f.obj) for f in found} == {"SeccompProfile prod/web"}
+
+
+def test_every_architectures_names_are_in_the_table() -> None:
+    table = syscall_table()
+    assert len(table.architectures) == 23
+    for arch, names in table.architectures.items():
+        assert names <= table.names and len(names) > 300, arch

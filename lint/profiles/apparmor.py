@@ -470,8 +470,3 @@ def profile_names(directory: str) -> set[str]:
                 continue
     return names
 
-
-def iter_rules(profile: AppArmorProfile, keyword: str) -> Iterator[tuple[int, AppArmorRule]]:
-    for index, rule in enumerate(profile.rules):
-        if rule.keyword == keyword:
-            yield index, rule

@@ -52,8 +52,16 @@ def generate(library: str, header: str) -> dict[str, object]:
 def main() -> None:
     if len(sys.argv) != 3:
         raise SystemExit("usage: python -m klint.profiles.generate_syscalls LIBSECCOMP_SO SECCOMP_SYSCALLS_H")
-    json.dump(generate(sys.argv[1], sys.argv[2]), sys.stdout, indent=0, separators=(",", ":"))
-    sys.stdout.write("\n")
+    table = generate(sys.argv[1], sys.argv[2])
+    # one line per list, so that a new libseccomp's additions show as changed lines of their architectures
+    architectures = table["architectures"]
+    assert isinstance(architectures, dict)
+    lines = [f'  "source": {json.dumps(table["source"])},', f'  "names": {json.dumps(table["names"])},',
+             '  "architectures": {',
+             ",\n".join(f"    {json.dumps(arch)}: {json.dumps(names)}"
+                        for arch, names in architectures.items()),
+             "  }"]
+    sys.stdout.write("{\n" + "\n".join(lines) + "\n}\n")
 
 
 if __name__ == "__main__":
