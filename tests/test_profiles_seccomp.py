@@ -250,3 +250,11 @@ def test_every_architectures_names_are_in_the_table() -> None:
     assert len(table.architectures) == 23
     for arch, names in table.architectures.items():
         assert names <= table.names and len(names) > 300, arch
+
+
+def test_the_errno_names_of_containers_common_profiles_are_known_keys() -> None:
+    text = """
+    {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "defaultErrno": "ENOSYS", "syscalls": [
+      {"names": ["bdflush"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "errno": "EPERM"}]}
+    """
+    assert findings(text, "KL801") == []

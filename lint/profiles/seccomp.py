@@ -50,11 +50,13 @@ CAPABILITIES = frozenset("CAP_" + name for name in (
     "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
     "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
     "CHECKPOINT_RESTORE"))
-TOP_LEVEL_KEYS = ("defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls", "flags",
-                  "listenerPath", "listenerMetadata")
+# containers/common (podman, CRI-O) profiles also name their errnos (`"defaultErrno": "ENOSYS"`,
+# `"errno": "EPERM"`) beside the numbers, for readers: known keys, though runtimes read only the numbers.
+TOP_LEVEL_KEYS = ("defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap", "syscalls",
+                  "flags", "listenerPath", "listenerMetadata")
 OPERATOR_API = "security-profiles-operator.x-k8s.io"
 OPERATOR_KEYS = ("baseProfileName", "disabled")  # what a SeccompProfile object's spec adds
-RULE_KEYS = ("names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes")
+RULE_KEYS = ("names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes")
 ARG_KEYS = ("index", "value", "valueTwo", "op")
 FILTER_KEYS = ("arches", "caps", "minKernel")
 
