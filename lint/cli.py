@@ -86,6 +86,14 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("--pss-version", metavar="v1.N|latest",
               help="Evaluate the Pod Security Standards as that version of Pod Security Admission does, "
                    "like the pod-security.kubernetes.io/enforce-version label [default: latest].")
+@click.option("--seccomp-root", metavar="DIR", type=click.Path(file_okay=False),
+              help="Check that Localhost seccomp profiles exist under DIR and are valid (as the kubelet's "
+                   "seccomp root).")
+@click.option("--apparmor-dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Check that Localhost AppArmor profiles are defined by the profile files in DIR.")
+@click.option("--runtime-default", metavar="PROFILE", type=click.Path(dir_okay=False),
+              help="Judge seccomp profiles' allowed calls against this default profile of your runtime "
+                   "instead of the built-in list (seccomp-dangerous-syscall's runtime-default option).")
 @click.option("--fix", "fix", is_flag=True,
               help="Apply safe fixes, rewriting files in place (with -, print the fixed stream).")
 @click.option("--unsafe-fixes", is_flag=True,
@@ -120,17 +128,19 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
                  warn_unused_suppressions: bool, foreign_ignores: bool | None, baseline: str | None,
                  write_baseline: str | None, exit_zero: bool, color: str, show_fixes: bool, statistics: bool,
-                 quiet: bool, silent: bool, verbose: bool) -> None:
+                 quiet: bool, silent: bool, verbose: bool,
+                 seccomp_root: str | None, apparmor_dir: str | None, runtime_default: str | None) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint import runner
     from klint.document import C_COMPOSER
     from klint.reporters import Report, renderer
 
     def flags(settings: config.Settings) -> config.Settings:
-        return settings.override(
+        settings = settings.override(
             select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
             profile=profile, pss_version=pss_version, warn_unused_suppressions=warn_unused_suppressions,
             foreign_ignores=foreign_ignores)
+        return _profile_settings(settings, seccomp_root, apparmor_dir, runtime_default)
 
     try:
         configs = config.Configurations(config_file, flags, baseline=baseline,
@@ -215,6 +225,18 @@ def _write_baseline(path: str, results: list[Any], settings: config.Settings) ->
         result.findings, result.baseline_matched = recorded.apply(result.path, result.findings)
     click.echo(f"klint: recorded {recorded.size()} findings in the baseline {path}", err=True)
     return replace(settings, baseline=recorded)
+
+
+def _profile_settings(settings: config.Settings, seccomp_root: str | None, apparmor_dir: str | None,
+                      runtime_default: str | None) -> config.Settings:
+    """The profile rules' options that have flags of their own."""
+    if seccomp_root:
+        settings = settings.with_rule_option("seccomp-localhost-profile", "seccomp-root", seccomp_root)
+    if apparmor_dir:
+        settings = settings.with_rule_option("apparmor-localhost-profile", "apparmor-dir", apparmor_dir)
+    if runtime_default:
+        settings = settings.with_rule_option("seccomp-dangerous-syscall", "runtime-default", runtime_default)
+    return settings
 
 
 def _write_report(path: str, text: str) -> None:

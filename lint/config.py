@@ -90,6 +90,12 @@ class Settings:
             else FOREIGN_TOOLS if foreign_ignores else (),
         )
 
+    def with_rule_option(self, rule_name: str, option: str, value: Any) -> Settings:
+        """These settings with one rule option set (a command-line flag such as `--seccomp-root`)."""
+        code = _one_rule(rule_name).code
+        options = {**self.rule_options, code: {**self.rule_options.get(code, {}), option: value}}
+        return replace(self, rule_options=options)
+
     def enabled_rules(self) -> list[Rule]:
         """The profile's rules, narrowed by `select` and `ignore`, without the rules for controls
         that the chosen Pod Security Standards version does not have yet. Opt-in rules run when

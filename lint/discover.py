@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # matched case-insensitively (POD.YAML too)
+PROFILE_SUFFIXES = (".apparmor",)  # AppArmor profiles (seccomp profiles are .json)
 
 
 def _normalize(path: str) -> str:
@@ -70,7 +71,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (),
                 if not name.startswith(".") and not os.path.islink(os.path.join(directory, name))
                 and not is_excluded(os.path.join(directory, name), exclude, given))
             for name in filenames:
-                if not name.lower().endswith(MANIFEST_SUFFIXES) or name.startswith("."):
+                if not name.lower().endswith(MANIFEST_SUFFIXES + PROFILE_SUFFIXES) or name.startswith("."):
                     continue
                 path = os.path.join(directory, name)
                 if os.path.islink(path) and not _inside(os.path.realpath(path), root_real):

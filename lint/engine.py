@@ -13,6 +13,9 @@ from klint.config import Settings
 from klint.document import Document, InputError, Path, parse_documents
 from klint.fix import Fix
 from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
+from klint.profiles import ProfileDocument, ProfileRule
+from klint.profiles.apparmor import AppArmorSyntaxError
+from klint.profiles.recognise import apparmor_profiles, document_profile, object_profiles
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 from klint.suppress import FileSuppressions
@@ -83,6 +86,7 @@ class FileResult:
     objects: int = 0
     not_kubernetes: int = 0  # documents that are not Kubernetes objects
     baseline_matched: int = 0  # findings suppressed by the baseline (`--baseline`)
+    profiles: int = 0  # of which seccomp or AppArmor profiles, checked by the profile rules
     # Each object linted, in order, with the codes of the rules that apply to it (JUnit test cases).
     checked: list[tuple[ObjectRef, tuple[str, ...]]] = field(default_factory=list)
 
@@ -129,6 +133,14 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
 
 def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
     result = FileResult(source.path, source)
+    try:
+        apparmor = apparmor_profiles(source)
+    except AppArmorSyntaxError as err:
+        line, column = source.position(err.offset)
+        return FileResult(source.path, source, documents=1,
+                          problems=[Problem(source.path, line, column, f"AppArmor profile: {err.message}")])
+    if apparmor is not None:  # an AppArmor profile file: text of its own language, not YAML
+        return _lint_profiles(result, apparmor, rules, settings)
     templated = "{{" in source.text
     suppressions = FileSuppressions(source, rules, settings)
     stream = Stream()
@@ -144,13 +156,21 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1
+                profile = document_profile(document)
+                if profile is not None:
+                    result.profiles += 1
+                    findings.append(check_profile(profile, rules, settings, result))
             for obj in objects:
                 stream.add(obj)
             for obj in objects:
                 obj.stream = stream
                 stream.misses = []
                 result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
-                findings.append(suppressions.apply(obj, check_object(obj, rules, settings)))
+                found = check_object(obj, rules, settings)
+                for profile in _object_profiles(obj, result):  # a Security Profiles Operator object's
+                    result.profiles += 1
+                    found.extend(check_profile(profile, rules, settings, result))
+                findings.append(suppressions.apply(obj, found))
                 if stream.misses:
                     missed.append((len(findings) - 1, obj, stream.misses))
             for obj in objects:
@@ -212,6 +232,61 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[
     return [finding for finding in findings
             if not any((name, finding.field) in reported for name in finding.rule.superseded_by)
             and (finding.rule.explains_fields or finding.field not in explained)]
+
+
+def _object_profiles(obj: K8sObject, result: FileResult) -> list[ProfileDocument]:
+    """The profiles an object holds; a policy that does not parse is a problem at its line."""
+    try:
+        return object_profiles(obj)
+    except AppArmorSyntaxError as err:
+        line, column = obj.document.source.position(err.offset)
+        result.problems.append(Problem(obj.document.source.path, line, column,
+                                       f"AppArmor profile in {obj.ref}: {err.message}"))
+        return []
+
+
+def _lint_profiles(result: FileResult, profiles: list[ProfileDocument], rules: list[Rule],
+                   settings: Settings) -> FileResult:
+    result.documents = 1
+    findings = []
+    for profile in profiles:
+        result.profiles += 1
+        findings.extend(check_profile(profile, rules, settings, result))
+    # an AppArmor file's own `# klint: ignore-file[...]` comments, and the baseline
+    assert result.source is not None
+    suppressions = FileSuppressions(result.source, rules, settings)
+    result.findings, result.baseline_matched = suppressions.finish(findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def check_profile(profile: ProfileDocument, rules: list[Rule], settings: Settings,
+                  result: FileResult) -> list[Finding]:
+    """The findings of the rules of the profile's kind, in the shape of any other finding."""
+    applicable = [rule for rule in rules
+                  if isinstance(rule, ProfileRule) and rule.profile_kind == profile.kind]
+    codes = tuple(rule.code for rule in applicable)
+    if result.checked and result.checked[-1][0] == profile.ref:  # an operator object's, or a file's next
+        ref, before = result.checked[-1]
+        result.checked[-1] = (ref, tuple(dict.fromkeys(before + codes)))
+    else:
+        result.checked.append((profile.ref, codes))
+    findings = []
+    for rule in applicable:
+        severity = settings.severity_of(rule)
+        for violation in rule.check_profile(profile):
+            findings.append(Finding(
+                rule=rule,
+                severity=severity,
+                message=violation.message,
+                path=profile.source.path,
+                span=violation.span or profile.span(violation.path),
+                obj=profile.ref,
+                field=profile.field(violation.path),
+                template=profile.template,
+                identity=(rule.code, profile.ref.identity, profile.field(violation.path), None),
+            ))
+    return findings
 
 
 def read_source(path: str, data: bytes | None = None) -> Source | Problem:

@@ -11,10 +11,14 @@ from klint.rules import (
     objects,
     permissions,
     privileges,
+    profiles_apparmor,
+    profiles_references,
+    profiles_seccomp,
     serviceaccounts,
     suppressions,
     volumes,
 )
 
 __all__ = ["capabilities", "confinement", "exposure", "fields", "host", "identity", "input", "objects",
-           "permissions", "privileges", "serviceaccounts", "suppressions", "volumes"]
+           "permissions", "privileges", "profiles_apparmor", "profiles_references", "profiles_seccomp",
+           "serviceaccounts", "suppressions", "volumes"]

@@ -34,8 +34,9 @@ def test_documentation_has_every_section(rule: type[Rule]) -> None:
 
 
 def example(rule: type[Rule], title: str) -> str:
-    match = re.search(r"```yaml\n(.*?)```", rule.section(title), re.S)
-    assert match, f"{rule.name}: no YAML block in {title!r}"
+    """The section's example: a manifest (`yaml`) or a profile file (`json`, `apparmor`)."""
+    match = re.search(r"```(?:yaml|json|apparmor)\n(.*?)```", rule.section(title), re.S)
+    assert match, f"{rule.name}: no example block in {title!r}"
     return match.group(1)
 
 

@@ -14,7 +14,8 @@ from klint.rule import CODE_PATTERN, DOC_SECTIONS, NAME_PATTERN, Level, Rule, Se
 from klint.source import Source
 
 RULES = registry.all_rules()
-YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# a manifest, or for the profile rules a profile file
+YAML_BLOCK = re.compile(r"^```(?:yaml|json|apparmor)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def rule_id(rule: type[Rule]) -> str:
@@ -32,7 +33,7 @@ def findings_of(rule: type[Rule], text: str, name: str) -> list[str]:
     result = lint_source(Source.from_text(name, text), settings.enabled_rules(), settings)
     assert not result.problems, result.problems
     assert result.skipped is None, result.skipped
-    assert result.objects, f"{name}: the example has no Kubernetes object"
+    assert result.objects or result.profiles, f"{name}: the example has no Kubernetes object or profile"
     return [f"{f.span.start_line}:{f.span.start_column}: {f.message}" for f in result.findings
             if f.rule.code == rule.code]
 
