@@ -86,17 +86,41 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--stdin-filename", default="-", help="Name standard input in reports.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("-f", "--values", "values_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Charts: a values file, as `helm template -f` (repeatable; later ones win).")
+@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE",
+              help="Charts: set a value, as `helm template --set` (repeatable).")
+@click.option("--set-string", "set_strings", multiple=True, metavar="KEY=VALUE",
+              help="Charts: set a string value, as `helm template --set-string` (repeatable).")
+@click.option("--release-name", default="release-name", show_default=True, help="Charts: the release name.")
+@click.option("--namespace", default="default", show_default=True, help="Charts: the release namespace.")
+@click.option("--kube-version", help="Charts: the Kubernetes version templates see (.Capabilities).")
+@click.option("--helm", "helm_binary", type=click.Path(dir_okay=False),
+              help="Charts: the helm binary to render with [default: helm on PATH, else the "
+                   "klint[helm] extra].")
+@click.option("--chart-dir", type=click.Path(file_okay=False),
+              help="Piped `helm template` output (-): the chart it came from, so that findings point at "
+                   "its template lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
                  config_file: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
-                 color: str, verbose: bool) -> None:
-    """Lint Kubernetes manifests (files, directories, or - for standard input)."""
+                 color: str, values_files: tuple[str, ...], set_values: tuple[str, ...],
+                 set_strings: tuple[str, ...], release_name: str, namespace: str, kube_version: str | None,
+                 helm_binary: str | None, chart_dir: str | None, verbose: bool) -> None:
+    """Lint Kubernetes manifests (files, directories, or - for standard input). A directory holding
+    Chart.yaml is a Helm chart and one holding kustomization.yaml a kustomization: each is rendered
+    offline and its render linted, findings pointing at the template lines."""
     from klint import runner
     from klint.document import C_COMPOSER
+    from klint.render import RenderOptions
     from klint.reporters import Report, renderer
+
+    render = RenderOptions(values=values_files, set=set_values, set_string=set_strings,
+                           release_name=release_name, namespace=namespace, kube_version=kube_version,
+                           helm=helm_binary, chart_dir=chart_dir)
 
     try:
         settings = config.load(config_file).override(
@@ -111,13 +135,13 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         from klint import fixer  # only fixing needs it: start-up time
     outcomes = []
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
-                              stdin_filename=stdin_filename):
+                              stdin_filename=stdin_filename, render=render):
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
             fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
         outcomes.append(outcome)
     fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes)
              if fixing else None)
-    report = Report([outcome.result for outcome in outcomes], rules, settings, fixes)
+    report = Report([outcome.result for outcome in outcomes], rules, settings, fixes, verbose=verbose)
     to_stderr = diff or (fix and "-" in paths)
     sys.stdout.flush()  # the diff or fixed stream before the report, on a terminal showing both
     # decided here: click.echo would strip the styles off output that is not a terminal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.nodes import ScalarNode
 
@@ -15,6 +15,9 @@ from klint.fix import Fix
 from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
+
+if TYPE_CHECKING:
+    from klint.render.origin import OriginMap
 
 # A Go template action on Helm's own objects and functions. Rendered output keeps `{{ }}` only as
 # data: alert templates (`{{ $labels.pod }}`, `{{ with ... }}`) and, in block scalars, whole templates
@@ -35,6 +38,12 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Location:
+    path: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: Rule
     severity: Severity
@@ -51,6 +60,9 @@ class Finding:
     fix: Fix | None = None
     template: str | None = None  # Helm's `# Source:` template that produced the object
     suppressed: Suppression | None = None  # set by the suppression pass; None: the finding counts
+    # In a chart or kustomization, `path` and `span` are the template's; this is the rendered position.
+    rendered: Location | None = None
+    note: str | None = None  # e.g. how sure the template line is, which value it takes
 
     @property
     def field_path(self) -> str:
@@ -107,9 +119,11 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
     return False
 
 
-def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
+def lint_source(source: Source, rules: list[Rule], settings: Settings,
+                origin: OriginMap | None = None) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
-    or whose scalars use chart values.
+    or whose scalars use chart values. A render (`origin` given) is linted whatever it holds, and its
+    findings and problems moved to the files that wrote them.
 
     Each document's objects are checked as soon as it is parsed, and its source map then freed, so
     that a long stream is not held in memory; their data stays in the stream for related lookups."""
@@ -118,15 +132,19 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint_source(source, rules, settings)
+        result = _lint_source(source, rules, settings, templated=origin is None and "{{" in source.text)
     finally:
         if collecting:
             gc.enable()
+    if origin is not None:
+        result.findings = sorted((origin.relocate(finding, source) for finding in result.findings),
+                                 key=Finding.sort_key)
+        result.problems = [origin.relocate_problem(problem) for problem in result.problems]
+    return result
 
 
-def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
+def _lint_source(source: Source, rules: list[Rule], settings: Settings, templated: bool) -> FileResult:
     result = FileResult(source.path, source)
-    templated = "{{" in source.text
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
     # Objects whose rules looked up a related object and found none: one later in the input may match.

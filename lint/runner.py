@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -9,11 +10,12 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from klint.config import Settings
 from klint.discover import discover
-from klint.engine import FileResult, Problem, lint_file
+from klint.engine import FileResult, Problem, lint_file, lint_source, read_source
 from klint.rule import Rule
 
 if TYPE_CHECKING:
     from klint.fixer import FixOutcome
+    from klint.render import RenderOptions
 
 
 @dataclass
@@ -27,10 +29,12 @@ class Outcome:
 
 
 def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: bool = False,
-        unsafe: bool = False, stdin: BinaryIO | None = None, stdin_filename: str = "-") -> Iterator[Outcome]:
+        unsafe: bool = False, stdin: BinaryIO | None = None, stdin_filename: str = "-",
+        render: RenderOptions | None = None) -> Iterator[Outcome]:
     """Lint each input found from `paths` (the current directory when none), or with `fix` compute its
     safe (with `unsafe`, also unsafe) fixes; nothing is written. `-` reads `stdin` (by default the
-    process's), reported as `stdin_filename`.
+    process's), reported as `stdin_filename`. A chart or kustomization directory is rendered (with
+    `render`'s options) and its render linted, never fixed: its findings point at the templates.
 
     Outcomes come in input order, one input at a time: a process pool over the inputs would go here,
     keeping that order."""
@@ -40,13 +44,66 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
         if isinstance(path, FileResult):
             yield Outcome(path)
             continue
+        if path != "-" and os.path.isdir(path):
+            yield Outcome(lint_render(path, rules, settings, render))
+            continue
+        hint = _part_of_chart(path) if path != "-" else None
+        if hint is not None:
+            yield Outcome(FileResult(path, skipped=hint))
+            continue
         data = (stdin or sys.stdin.buffer).read() if path == "-" else None
         name = stdin_filename if path == "-" else path
-        if fix:
+        if path == "-" and render is not None and render.chart_dir is not None:
+            yield Outcome(lint_piped(name, data or b"", rules, settings, render), stdin=True)
+        elif fix:
             outcome = fixer.fix_file(name, rules, settings, unsafe, data)
             yield Outcome(outcome.result, outcome, path == "-")
         else:
             yield Outcome(lint_file(name, rules, settings, data), stdin=path == "-")
+
+
+def _part_of_chart(path: str) -> str | None:
+    from klint.render import part_of_chart
+
+    return part_of_chart(path)
+
+
+def lint_render(directory: str, rules: list[Rule], settings: Settings,
+                options: RenderOptions | None = None) -> FileResult:
+    """A chart's or kustomization's render, linted; its findings and problems at the files that wrote them."""
+    from klint.render import RenderOptions, render
+
+    try:
+        rendered = render(directory, options or RenderOptions())
+        if isinstance(rendered, list):
+            return FileResult(directory, problems=rendered)
+        result = lint_source(rendered.source, rules, settings, rendered.origin)
+    except RecursionError:
+        return FileResult(directory, problems=[Problem(directory, 1, 1, "input nests too deeply to lint")])
+    except Exception as err:  # a bug in klint must not hide the other inputs' results
+        return FileResult(directory, problems=[Problem(directory, 1, 1,
+                                                       f"internal error, please report it: {err!r}")])
+    result.problems[:0] = rendered.problems
+    return result
+
+
+def lint_piped(name: str, data: bytes, rules: list[Rule], settings: Settings,
+               options: RenderOptions) -> FileResult:
+    """Piped `helm template` output, its `# Source:` templates found in `chart_dir` and lines mapped."""
+    source = read_source(name, data)
+    if isinstance(source, Problem):
+        return FileResult(name, problems=[source])
+    try:
+        from klint.render.helm import map_piped
+
+        mapped = map_piped(source, options.chart_dir or ".", options)
+        if isinstance(mapped, list):
+            return FileResult(name, source, problems=mapped)
+        result = lint_source(mapped.source, rules, settings, mapped.origin)
+        result.problems[:0] = mapped.problems
+        return result
+    except Exception as err:  # a bug in klint must not hide the other inputs' results
+        return FileResult(name, problems=[Problem(name, 1, 1, f"internal error, please report it: {err!r}")])
 
 
 def _inputs(paths: Iterable[str], exclude: Iterable[str]) -> list[str | FileResult]:

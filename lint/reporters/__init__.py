@@ -34,6 +34,7 @@ class Report:
     rules: list[Rule]  # the enabled rules
     settings: Settings  # the run's: configured severities, fail-on
     fixes: FixSummary | None = None  # what --fix / --diff did; None in a plain lint run
+    verbose: bool = False  # --verbose: text also shows where a finding in a render sits in it
 
     def severity_of(self, rule: Rule) -> Severity:
         return self.settings.severity_of(rule)
@@ -111,8 +112,10 @@ def describe_object(finding: Finding) -> str:
 
 
 def describe_finding(finding: Finding) -> str:
-    """A finding's message and the object it is about, as every report shows them."""
-    return f"{finding.message} [{describe_object(finding)}]"
+    """A finding's message and the object it is about, as every report shows them (with, in a render,
+    how sure the template line is and which value it takes)."""
+    note = f" ({finding.note})" if finding.note else ""
+    return f"{finding.message} [{describe_object(finding)}]{note}"
 
 
 FORMATS = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit"}

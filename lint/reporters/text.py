@@ -12,7 +12,7 @@ from klint.rule import Severity
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
 
 
-def format_finding(finding: Finding, color: bool) -> str:
+def format_finding(finding: Finding, color: bool, verbose: bool = False) -> str:
     span = finding.span
     severity = finding.severity.name
     if color:
@@ -21,6 +21,10 @@ def format_finding(finding: Finding, color: bool) -> str:
     if color:
         location = click.style(location, bold=True)
     described = printable(describe_finding(finding) + fix_marker(finding))
+    if verbose and finding.rendered is not None:
+        rendered = finding.rendered
+        described += printable(f" (rendered at {rendered.path}:{rendered.span.start_line}:"
+                               f"{rendered.span.start_column})")
     return f"{location}: {severity} {finding.rule.code} {finding.rule.name}: {described}"
 
 
@@ -65,7 +69,7 @@ def render(report: Report, color: bool) -> str:
         block = [printable(f"{p.path}:{p.line}:{p.column}: ERROR {p.message}") for p in result.problems]
         if result.skipped:
             block.append(printable(f"{result.path}: skipped: {result.skipped}"))
-        block.extend(format_finding(finding, color) for finding in result.findings
+        block.extend(format_finding(finding, color, report.verbose) for finding in result.findings
                      if finding.suppressed is None)
         if block:
             if lines:
@@ -81,7 +85,8 @@ def render(report: Report, color: bool) -> str:
 def summary(report: Report) -> str:
     findings = report.active
     files = len(report.results)
-    with_findings = len({finding.path for finding in findings})
+    # inputs, not paths: a chart's findings are in its templates
+    with_findings = sum(1 for result in report.results if any(f.suppressed is None for f in result.findings))
     if findings:
         levels = ", ".join(f"{count} {label}" for label, count in report.by_severity().items() if count)
         text = (f"Found {_plural(len(findings), 'finding')} ({levels}) in {with_findings} of "
