@@ -27,6 +27,10 @@ _CHART_ACTION = re.compile(
     r"\{\{[^}]*?(?:\.Values\b|\.Release\b|\.Chart\b|\.Capabilities\b|\.Files\b|\binclude\s|\btpl\s"
     r"|\btoYaml\s)")
 HELM_HINT = "raw Helm template: lint the rendered output instead (helm template CHART | klint -)"
+# Strategic-merge patch directives: a kustomize patch is a partial object, only whole in the build.
+_PATCH_DIRECTIVE = re.compile(
+    r"^[ \t-]*(?:\$patch|\$retainKeys|\$setElementOrder/|\$deleteFromPrimitiveList/)", re.MULTILINE)
+PATCH_HINT = "kustomize patch (a partial object): lint the kustomization that applies it (klint DIR)"
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings,
 
 def _lint_source(source: Source, rules: list[Rule], settings: Settings, templated: bool) -> FileResult:
     result = FileResult(source.path, source)
+    if "$" in source.text and _PATCH_DIRECTIVE.search(source.text):
+        return FileResult(source.path, source, skipped=PATCH_HINT)
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
     # Objects whose rules looked up a related object and found none: one later in the input may match.

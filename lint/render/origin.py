@@ -92,11 +92,11 @@ def _lines(source: Source, first: int, last: int) -> str:
     return "\n".join(source.text.split("\n")[first - 1:last])
 
 
-def _suggestion(fix: Fix | None) -> Fix | None:
+def _suggestion(fix: Fix | None, where: str = "the chart's template or values") -> Fix | None:
     """A fix of rendered text cannot be applied to a template: kept as what to change, by hand."""
     if fix is None:
         return None
-    return Fix(f"{fix.description} (in the chart's template or values)", (), Applicability.DISPLAY)
+    return Fix(f"{fix.description} (in {where})", (), Applicability.DISPLAY)
 
 
 _KEY = re.compile(r"^\s*(?:-\s+)?([^:\s][^:]*:)")
