@@ -224,3 +224,83 @@ def test_markers_are_not_put_where_they_would_change_the_output() -> None:
     assert [kind.value for kind in template.kinds] == [
         "neutral", "neutral", "neutral", "opaque", "neutral", "continued", "marked", "marked", "marked",
         "neutral"]
+
+
+def write_chart(root: Path, templates: dict[str, str], values: str = "") -> Path:
+    (root / "templates").mkdir(parents=True, exist_ok=True)
+    (root / "Chart.yaml").write_text(f"apiVersion: v2\nname: {root.name}\nversion: 0.1.0\n")
+    (root / "values.yaml").write_text(values)
+    for name, text in templates.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  {field}\n  containers:\n" \
+      "    - name: c\n      image: busybox\n"
+
+
+@needs_helm
+def test_kube_version_is_what_templates_see(tmp_path: Path) -> None:
+    chart = write_chart(tmp_path / "app", {"templates/pod.yaml": POD.format(
+        name="p", field='hostPID: {{ semverCompare "<1.20-0" .Capabilities.KubeVersion.Version }}')})
+    _, found, _ = findings("--select", "KL202", str(chart))
+    assert found == []
+    _, found, _ = findings("--select", "KL202", "--kube-version", "1.19.0", str(chart))
+    assert [at(f).split(" ")[1].rsplit("/", 1)[-1] for f in found] == ["pod.yaml:6:3"]
+
+
+@needs_helm
+def test_crds_are_included_at_their_own_lines(tmp_path: Path) -> None:
+    chart = write_chart(tmp_path / "app", {"crds/pod.yaml": POD.format(name="p", field="hostIPC: true"),
+                                           "templates/empty.yaml": ""})
+    _, found, _ = findings("--select", "KL203", str(chart))
+    assert [(f["location"]["path"], f["location"]["start"]["line"]) for f in found] == [
+        (str(chart / "crds" / "pod.yaml"), 6)]
+
+
+@needs_helm
+def test_fix_on_a_chart_rewrites_no_template(tmp_path: Path) -> None:
+    chart = tmp_path / "insecure"
+    shutil.copytree(CHARTS / "insecure", chart)
+    before = {path: path.read_bytes() for path in chart.rglob("*") if path.is_file()}
+    code, out = klint("--fix", "--unsafe-fixes", *HOST_RULES, str(chart))
+    assert code == 1 and "Fixed 0 findings (0 files changed); 6 remain." in out
+    assert before == {path: path.read_bytes() for path in chart.rglob("*") if path.is_file()}
+
+
+@needs_helm
+def test_github_annotations_point_at_templates() -> None:
+    code, out = klint("--format", "github", "--select", "KL201", str(CHARTS / "insecure"))
+    assert code == 1
+    assert "file=tests/charts/insecure/templates/deployment.yaml,line=17,col=7," in out
+
+
+@needs_helm
+def test_output_near_an_unmarkable_line_is_a_range_said_so(tmp_path: Path) -> None:
+    chart = write_chart(tmp_path / "app", {"templates/pod.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+        "  hostPID: {{ if .Values.enabled }}true{{ else }}false{{ end }}\n"
+        "  containers:\n    - name: c\n      image: busybox\n")}, values="enabled: true\n")
+    _, found, _ = findings("--select", "KL202", str(chart))
+    assert [(f["location"]["start"]["line"], f["location"]["end"]["line"], f["note"]) for f in found] == [
+        (6, 7, "template line not exact: written by one of lines 6-7")]  # line 7 may begin with a newline
+
+
+def test_the_helm_binary_is_preferred_and_given_the_options(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    helm = tmp_path / "helm"
+    helm.write_text(f'#!/bin/sh\necho "$@" >> {calls}\ncat {PIPED}\n')
+    helm.chmod(0o755)
+    values = tmp_path / "v.yaml"
+    values.write_text("{}\n")
+    _, found, _ = findings("--select", "KL201", "--helm", str(helm), "-f", str(values), "--set", "a=1",
+                           "--set-string", "b=2", "--namespace", "prod", "--kube-version", "1.30.0",
+                           "--release-name", "r", str(CHARTS / "insecure"))
+    first = calls.read_text().splitlines()[0]
+    assert first == (f"template r {CHARTS / 'insecure'} --namespace prod --include-crds --values {values} "
+                     "--set a=1 --set-string b=2 --kube-version 1.30.0")
+    # this fake renders no line markers: the template is certain, its line is not, and says so
+    assert [(f["location"]["path"].endswith("templates/deployment.yaml"), f["note"]) for f in found] == [
+        (True, "template line not exact: written by one of lines 1-23")]

@@ -214,7 +214,7 @@ def _render_with_sdk(helm: Any, directory: str, options: RenderOptions) -> dict[
             rendered: dict[str, str] = json.loads(_native.call_string(
                 "helm_render", chart._raw(), json.dumps(values), json.dumps(render_options)))
             for crd in chart.crds:
-                rendered[crd["name"]] = crd["data"]
+                rendered[crd["filename"]] = crd["data"]  # named as helm template names it
     except OSError as err:
         raise RenderFailed(f"cannot read {err.filename}: {err.strerror or err}") from None
     except helm.HelmError as err:

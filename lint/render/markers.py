@@ -226,7 +226,7 @@ class OutputMap:
 
     def attribute(self, line: int, column: int) -> Attribution:
         """The template lines that wrote the output at a 1-based line and column."""
-        last_line = len(self.template.kinds)
+        last_line = max(1, len(self.template.kinds) - self.template.text.endswith("\n"))
         if not self.mapped or line - 1 >= len(self.line_starts):
             return Attribution(1, last_line, False)
         offset = self.line_starts[line - 1] + column - 1

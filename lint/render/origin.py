@@ -30,7 +30,7 @@ class OriginFile:
 
     def attribute(self, line: int, column: int) -> Attribution:
         if self.why_unmapped is not None:
-            return Attribution(1, max(1, self.text.count("\n") + 1), False)
+            return Attribution(1, max(1, self.text.count("\n") + (not self.text.endswith("\n"))), False)
         if self.output is None:
             return Attribution(line, line, True)
         return self.output.attribute(line, column)
