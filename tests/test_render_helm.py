@@ -54,11 +54,15 @@ def test_an_insecure_chart_fails_with_findings_at_template_lines() -> None:
     assert report["summary"]["files"] == 1  # the chart is one input; Chart.yaml and values.yaml are not
     assert all("note" not in f or f["note"].startswith("value ") for f in found)  # every line exact
     privileged = found[2]
-    assert privileged["note"] == f"value .Values.securityContext ({CHARTS / 'insecure' / 'values.yaml'}:3)"
+    values = CHARTS / "insecure" / "values.yaml"
+    assert privileged["note"] == f"value .Values.securityContext.privileged ({values}:4)"
     assert privileged["location"]["template"] == "insecure/templates/deployment.yaml"
     assert privileged["rendered"]["path"] == str(CHARTS / "insecure")
     assert privileged["rendered"]["start"]["line"] > 23  # the helpers' labels come before it
-    assert privileged["fix"]["applicability"] == "display"  # a template is never rewritten
+    assert privileged["fix"] == {  # a template is never rewritten: the fix says which value to set
+        "applicability": "display", "edits": [],
+        "description": f"set securityContext.privileged: false (in the chart's values: "
+                       f".Values.securityContext.privileged ({values}:4))"}
 
 
 @needs_helm

@@ -345,12 +345,13 @@ def _values_lines(chart: str) -> dict[tuple[str, ...], int]:
     return lines
 
 
-def _values_describer(directory: str) -> Callable[[str, str], str | None]:
-    """What a template line takes from its chart's values: the key, and its line in that chart's
-    values.yaml when it is written there."""
+def _values_describer(directory: str) -> Callable[[str, str, tuple[str | int, ...]], str | None]:
+    """What a template line takes from its chart's values: the key (deepened by the finding's field
+    when the line writes a whole mapping, `toYaml .Values.securityContext`), and its line in that
+    chart's values.yaml when it is written there."""
     charts: dict[str, dict[tuple[str, ...], int]] = {}
 
-    def describe(template_path: str, text: str) -> str | None:
+    def describe(template_path: str, text: str, field: tuple[str | int, ...]) -> str | None:
         keys = sorted({match.group(1)[1:] for match in _VALUES_KEY.finditer(text)})
         if len(keys) != 1:
             return None
@@ -359,9 +360,16 @@ def _values_describer(directory: str) -> Callable[[str, str], str | None]:
             chart = os.path.dirname(chart)
         if chart not in charts:
             charts[chart] = _values_lines(chart)
-        line = charts[chart].get(tuple(keys[0].split(".")))
+        lines = charts[chart]
+        key = tuple(keys[0].split("."))
+        for start in range(len(field)):
+            tail = field[start:]
+            if all(isinstance(part, str) for part in tail) and key + tail in lines:
+                key = key + tail
+                break
+        line = lines.get(key)
         values = os.path.join(chart, "values.yaml")
-        return f"value .Values.{keys[0]}" + (f" ({values}:{line})" if line else "")
+        return f"value .Values.{'.'.join(key)}" + (f" ({values}:{line})" if line else "")
 
     return describe
 

@@ -42,7 +42,8 @@ class OriginMap:
     # per line of the stream (0-based): (index in `files`, 1-based line of that file's output)
     lines: list[tuple[int, int] | None] = field(default_factory=list)
     # what a template line takes from the values (e.g. "value .Values.securityContext, values.yaml:12")
-    describe_values: Callable[[str, str], str | None] | None = None  # (template path, its lines)
+    # (template path, its lines, the finding's field) -> "value .Values.x (values.yaml:3)"
+    describe_values: Callable[[str, str, tuple[str | int, ...]], str | None] | None = None
 
     def origin(self, line: int) -> tuple[OriginFile, int] | None:
         entry = self.lines[line - 1] if 0 < line <= len(self.lines) else None
@@ -69,10 +70,13 @@ class OriginMap:
         elif not attribution.exact:
             notes.append(f"template line not exact: written by one of lines {attribution.first}-"
                          f"{attribution.last}")
+        values = None
         if self.describe_values is not None and attribution.exact:
-            values = self.describe_values(file.path, _lines(file.source, attribution.first, attribution.last))
+            values = self.describe_values(file.path, _lines(file.source, attribution.first, attribution.last),
+                                          finding.field)
             if values:
                 notes.append(values)
+                fix = _suggestion(finding.fix, f"the chart's values: {values.removeprefix('value ')}")
         return replace(finding, path=file.path, span=new_span, fix=fix,
                        rendered=Location(finding.path, span), note="; ".join(notes) or None)
 
