@@ -34,22 +34,23 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
     """Lint each input found from `paths` (the current directory when none), or with `fix` compute its
     safe (with `unsafe`, also unsafe) fixes; nothing is written. `-` reads `stdin` (by default the
     process's), reported as `stdin_filename`. A chart or kustomization directory is rendered (with
-    `render`'s options) and its render linted, never fixed: its findings point at the templates.
+    `render`'s options) and its render linted, never fixed: its findings point at the templates. A
+    chart's file (a template, values.yaml) stands for its chart.
 
     Outcomes come in input order, one input at a time: a process pool over the inputs would go here,
     keeping that order."""
     if fix:
         from klint import fixer  # only fixing needs it: start-up time
+    rendered: set[str] = set()  # charts and kustomizations linted, by real path
     for path in _inputs(paths or (".",), settings.exclude):
         if isinstance(path, FileResult):
             yield Outcome(path)
             continue
-        if path != "-" and os.path.isdir(path):
-            yield Outcome(lint_render(path, rules, settings, render))
-            continue
-        hint = _part_of_chart(path) if path != "-" else None
-        if hint is not None:
-            yield Outcome(FileResult(path, skipped=hint))
+        directory = path if path != "-" and os.path.isdir(path) else _chart_of(path)
+        if directory is not None:  # a chart file named alone lints its chart, once
+            if os.path.realpath(directory) not in rendered:
+                rendered.add(os.path.realpath(directory))
+                yield Outcome(lint_render(directory, rules, settings, render))
             continue
         data = (stdin or sys.stdin.buffer).read() if path == "-" else None
         name = stdin_filename if path == "-" else path
@@ -62,10 +63,12 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
             yield Outcome(lint_file(name, rules, settings, data), stdin=path == "-")
 
 
-def _part_of_chart(path: str) -> str | None:
-    from klint.render import part_of_chart
+def _chart_of(path: str) -> str | None:
+    if path == "-":
+        return None
+    from klint.render import chart_of
 
-    return part_of_chart(path)
+    return chart_of(path)
 
 
 def lint_render(directory: str, rules: list[Rule], settings: Settings,

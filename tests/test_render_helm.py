@@ -105,13 +105,16 @@ def test_a_chart_met_while_walking_is_rendered_and_its_files_never_linted_alone(
     assert sum(f["location"]["path"].endswith("hook-job.yaml") for f in found) == 1
 
 
-def test_chart_files_named_alone_are_skipped_with_a_hint() -> None:
-    code, out = klint(str(CHARTS / "insecure" / "values.yaml"),
-                      str(CHARTS / "insecure" / "templates" / "deployment.yaml"))
-    assert code == 0
-    assert "raw Helm template" not in out
-    assert f"values.yaml: skipped: part of the Helm chart {CHARTS / 'insecure'}: lint the chart" in out
-    assert f"deployment.yaml: skipped: template of the Helm chart {CHARTS / 'insecure'}" in out
+@needs_helm
+def test_chart_files_named_alone_lint_their_chart_once() -> None:
+    """As pre-commit names changed files: a template and values.yaml stand for their chart."""
+    chart = CHARTS / "insecure"
+    code, found, report = findings(*HOST_RULES, str(chart / "values.yaml"),
+                                   str(chart / "templates" / "deployment.yaml"),
+                                   str(chart / "charts" / "agent" / "templates" / "daemonset.yaml"))
+    assert code == 1
+    assert report["summary"]["files"] == 2 and report["skipped"] == []  # the chart, and its subchart
+    assert len(found) == 7
 
 
 def test_without_a_renderer_a_chart_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:

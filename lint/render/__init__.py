@@ -9,6 +9,7 @@ the files (template lines) that wrote each line. The engine sees only a source a
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -61,20 +62,34 @@ def render(directory: str, options: RenderOptions) -> Render | list[Problem]:
     return kustomize.build(directory)
 
 
-def part_of_chart(path: str) -> str | None:
-    """Why a file named on the command line is not linted alone: it belongs to a chart (its values,
-    Chart.yaml, or a template), whose render is what to lint."""
-    directory = os.path.dirname(os.path.abspath(path))
+def chart_of(path: str) -> str | None:
+    """The chart a file belongs to: its Chart.yaml, a values file beside it, or a file under its
+    templates/ (or crds/) folder. Its render is what to lint (as pre-commit names changed files)."""
+    directory = os.path.dirname(path) or "."
     name = os.path.basename(path)
-    shown = os.path.dirname(path) or "."
-    if os.path.isfile(os.path.join(directory, CHART_FILE)) and (
-            name == CHART_FILE or (name.startswith("values") and name.endswith((".yaml", ".yml")))):
-        return f"part of the Helm chart {shown}: lint the chart (klint {shown})"
+    if name == CHART_FILE or (name.startswith("values") and name.endswith((".yaml", ".yml"))):
+        return directory if _holds_chart(directory) else None
+    current = directory
+    while True:
+        parent = os.path.dirname(current) if os.path.basename(current) else ""
+        if not parent or parent == current:
+            return _chart_above(os.path.abspath(directory))
+        if os.path.basename(current) in ("templates", "crds") and _holds_chart(parent):
+            return parent
+        current = parent
+
+
+def _chart_above(directory: str) -> str | None:
+    """The same walk on an absolute path, for paths given relative to a directory inside the chart."""
     current = directory
     while os.path.dirname(current) != current:
         parent = os.path.dirname(current)
-        if os.path.basename(current) == "templates" and os.path.isfile(os.path.join(parent, CHART_FILE)):
-            chart = parent if os.path.isabs(path) else os.path.relpath(parent)
-            return f"template of the Helm chart {chart}: lint the chart (klint {chart})"
+        if os.path.basename(current) in ("templates", "crds") and _holds_chart(parent):
+            return os.path.relpath(parent)
         current = parent
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _holds_chart(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, CHART_FILE))
