@@ -18,7 +18,10 @@ from klint.rule import LATEST_PSS_VERSION, Profile, Rule, Severity, parse_pss_ve
 from klint.source import Source, SourceDecodeError
 
 CONFIG_FILES = (".klint.yaml", ".klint.yml")
-KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on", "profile", "pss-version")
+KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on", "profile", "pss-version", "charts")
+# Per chart: how to render it (`helm template`'s options); lists may also be one string.
+CHART_KEYS = {"values": tuple, "set": tuple, "set-string": tuple, "release-name": str, "namespace": str,
+              "kube-version": str}
 
 
 class ConfigError(Exception):
@@ -36,6 +39,8 @@ class Settings:
     origin: str | None = None  # the file the settings came from
     profile: Profile = Profile.ALL
     pss_version: tuple[int, int] = LATEST_PSS_VERSION
+    # chart directory (real path) -> its render options (CHART_KEYS; values files as real paths)
+    charts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def override(self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), exclude: Iterable[str] = (),
                  severity: Iterable[str] = (), fail_on: str | None = None, profile: str | None = None,
@@ -150,9 +155,33 @@ def from_mapping(data: Any, origin: str) -> Settings:
         settings = Settings(select, ignore, severity, exclude, rule_options, fail_on, origin, profile,
                             pss_version)
         settings.enabled_rules()  # validates the selectors
+        if "charts" in data:
+            settings = replace(settings, charts=_charts(data["charts"], origin))
     except (ConfigError, ValueError) as err:
         raise ConfigError(f"{origin}: {err}") from None
     return settings
+
+
+def _charts(value: Any, origin: str) -> dict[str, dict[str, Any]]:
+    """`charts: {PATH: {values: [...], set: [...], ...}}`, paths relative to the configuration file."""
+    base = os.path.dirname(os.path.abspath(origin))
+    charts = {}
+    for path, options in _mapping(value, "charts").items():
+        chart = os.path.realpath(os.path.join(base, str(path)))
+        parsed: dict[str, Any] = {}
+        for key, item in _mapping(options, f"charts.{path}").items():
+            if key not in CHART_KEYS:
+                raise ConfigError(f"charts.{path}: unknown key {key!r} (known keys: {', '.join(CHART_KEYS)})")
+            if CHART_KEYS[key] is tuple:
+                parsed[key] = _strings(item, f"charts.{path}.{key}")
+                if key == "values":
+                    parsed[key] = tuple(os.path.join(base, values) for values in parsed[key])
+            elif isinstance(item, str):
+                parsed[key] = item
+            else:
+                raise ConfigError(f"charts.{path}.{key} must be a string")
+        charts[chart] = parsed
+    return charts
 
 
 def _split(values: Iterable[str]) -> tuple[str, ...]:

@@ -76,8 +76,9 @@ def lint_render(directory: str, rules: list[Rule], settings: Settings,
     """A chart's or kustomization's render, linted; its findings and problems at the files that wrote them."""
     from klint.render import RenderOptions, render
 
+    options = _configured(directory, settings, options or RenderOptions())
     try:
-        rendered = render(directory, options or RenderOptions())
+        rendered = render(directory, options)
         if isinstance(rendered, list):
             return FileResult(directory, problems=rendered)
         result = lint_source(rendered.source, rules, settings, rendered.origin)
@@ -90,6 +91,29 @@ def lint_render(directory: str, rules: list[Rule], settings: Settings,
     return result
 
 
+def _configured(directory: str, settings: Settings, options: RenderOptions) -> RenderOptions:
+    """The command line's render options over the configuration's for this chart (`charts:`): values
+    files and assignments add to the configured ones, after them; names and versions replace them."""
+    from dataclasses import replace
+
+    from klint.render import RenderOptions
+
+    configured = settings.charts.get(os.path.realpath(directory))
+    if not configured:
+        return options
+    default = RenderOptions()
+    return replace(
+        options,
+        values=configured.get("values", ()) + options.values,
+        set=configured.get("set", ()) + options.set,
+        set_string=configured.get("set-string", ()) + options.set_string,
+        release_name=options.release_name if options.release_name != default.release_name
+        else configured.get("release-name", default.release_name),
+        namespace=options.namespace if options.namespace != default.namespace
+        else configured.get("namespace", default.namespace),
+        kube_version=options.kube_version or configured.get("kube-version"))
+
+
 def lint_piped(name: str, data: bytes, rules: list[Rule], settings: Settings,
                options: RenderOptions) -> FileResult:
     """Piped `helm template` output, its `# Source:` templates found in `chart_dir` and lines mapped."""
@@ -99,7 +123,8 @@ def lint_piped(name: str, data: bytes, rules: list[Rule], settings: Settings,
     try:
         from klint.render.helm import map_piped
 
-        mapped = map_piped(source, options.chart_dir or ".", options)
+        chart_dir = options.chart_dir or "."
+        mapped = map_piped(source, chart_dir, _configured(chart_dir, settings, options))
         if isinstance(mapped, list):
             return FileResult(name, source, problems=mapped)
         result = lint_source(mapped.source, rules, settings, mapped.origin)

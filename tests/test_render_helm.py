@@ -311,3 +311,21 @@ def test_the_helm_binary_is_preferred_and_given_the_options(tmp_path: Path) -> N
     # this fake renders no line markers: the template is certain, its line is not, and says so
     assert [(f["location"]["path"].endswith("templates/deployment.yaml"), f["note"]) for f in found] == [
         (True, "template line not exact: written by one of lines 1-23")]
+
+
+@needs_helm
+def test_the_configuration_gives_each_chart_its_render_options(tmp_path: Path) -> None:
+    shutil.copytree(CHARTS / "insecure", tmp_path / "charts" / "insecure")
+    (tmp_path / "prod.yaml").write_text("hostNetwork: false\n")
+    config = tmp_path / ".klint.yaml"
+    config.write_text("charts:\n  charts/insecure:\n    values: prod.yaml\n"
+                      "    set: [agent.privileged=false]\n    release-name: prod\n")
+    _, found, _ = findings(*HOST_RULES, "--config", str(config), str(tmp_path / "charts"))
+    assert [f["code"] for f in found] == ["KL101", "KL202", "KL203", "KL203"]
+    assert found[1]["object"]["name"] == "prod-migrate"
+    _, found, _ = findings(*HOST_RULES, "--config", str(config), "--set", "hostNetwork=true",
+                           str(tmp_path / "charts"))
+    assert "KL201" in [f["code"] for f in found]  # the command line's come after the configuration's
+    config.write_text("charts:\n  charts/insecure:\n    value: prod.yaml\n")
+    code, out = klint("--config", str(config), str(tmp_path))
+    assert code == 2 and "charts.charts/insecure: unknown key 'value'" in out
