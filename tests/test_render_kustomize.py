@@ -91,3 +91,19 @@ def test_a_build_error_is_an_input_error(tmp_path: Path) -> None:
     assert code == 2
     assert report["errors"][0]["path"] == str(tmp_path / "kustomization.yaml")
     assert "missing.yaml" in report["errors"][0]["message"]
+
+
+def test_a_remote_resource_is_an_error_never_fetched(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text(
+        "resources:\n  - https://example.com/deploy.yaml\n")
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - base\n  - github.com/org/repo//deploy?ref=v1\n")
+    code, _, report = findings(str(tmp_path))
+    assert code == 2
+    why = "klint fetches nothing; vendor it into the repository to lint this kustomization"
+    assert sorted((e["path"], e["message"]) for e in report["errors"]) == [
+        (str(tmp_path / "base" / "kustomization.yaml"),
+         f"remote resource 'https://example.com/deploy.yaml': {why}"),
+        (str(tmp_path / "kustomization.yaml"),
+         f"remote resource 'github.com/org/repo//deploy?ref=v1': {why}")]

@@ -42,11 +42,52 @@ def kustomization_file(directory: str) -> str:
     return os.path.join(directory, KUSTOMIZATION_FILES[0])
 
 
+def _kustomization_data(directory: str) -> dict[str, Any]:
+    path = kustomization_file(directory)
+    try:
+        with open(path, "rb") as handle:
+            documents = list(parse_documents(Source.from_bytes(path, handle.read())))
+    except (OSError, InputError, SourceDecodeError):
+        return {}
+    data = documents[0].data if documents else None
+    return data if isinstance(data, dict) else {}
+
+
+def _is_remote(entry: str) -> bool:
+    """A resource kustomize would fetch: a URL, a git repository (`github.com/org/repo//dir?ref=v1`)."""
+    return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/")) \
+        or "?ref=" in entry or entry.startswith("git::")
+
+
+def remote_resources(directory: str, seen: set[str] | None = None) -> list[tuple[str, str]]:
+    """Remote resources of a kustomization and of the local ones it builds on: (kustomization, entry)."""
+    seen = set() if seen is None else seen
+    real = os.path.realpath(directory)
+    if real in seen:
+        return []
+    seen.add(real)
+    data = _kustomization_data(directory)
+    found = []
+    for key in ("resources", "bases", "components"):
+        for entry in data.get(key) or []:
+            if not isinstance(entry, str):
+                continue
+            if _is_remote(entry):
+                found.append((kustomization_file(directory), entry))
+            elif os.path.isdir(os.path.join(directory, entry)):
+                found += remote_resources(os.path.join(directory, entry), seen)
+    return found
+
+
 def build(directory: str) -> Render | list[Problem]:
     kustomization = kustomization_file(directory)
     builder = _builder()
     if builder is None:
         return [Problem(kustomization, 1, 1, INSTALL_HINT)]
+    remote = remote_resources(directory)
+    if remote:  # kustomize would fetch them: klint never reaches the network
+        return [Problem(path, 1, 1, f"remote resource {entry!r}: klint fetches nothing; vendor it into the "
+                                    f"repository to lint this kustomization") for path, entry in remote]
     with tempfile.TemporaryDirectory(prefix="klint-kustomize-") as wrapper:
         target = os.path.relpath(os.path.abspath(directory), wrapper)
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
@@ -126,13 +167,7 @@ def _patch_files(directory: str, seen: set[str] | None = None) -> list[str]:
     if real in seen:
         return []
     seen.add(real)
-    path = kustomization_file(directory)
-    try:
-        with open(path, "rb") as handle:
-            documents = list(parse_documents(Source.from_bytes(path, handle.read())))
-    except (OSError, InputError, SourceDecodeError):
-        return []
-    data = documents[0].data if documents and isinstance(documents[0].data, dict) else {}
+    data = _kustomization_data(directory)
     files = []
     for entry in (data.get("patches") or []) + (data.get("patchesStrategicMerge") or []):
         patch = entry.get("path") if isinstance(entry, dict) else entry
