@@ -329,3 +329,16 @@ def test_the_configuration_gives_each_chart_its_render_options(tmp_path: Path) -
     config.write_text("charts:\n  charts/insecure:\n    value: prod.yaml\n")
     code, out = klint("--config", str(config), str(tmp_path))
     assert code == 2 and "charts.charts/insecure: unknown key 'value'" in out
+
+
+@needs_helm
+def test_loops_includes_and_inline_conditions_map_exactly_or_say_so() -> None:
+    _, found, _ = findings("--select", "KL101,KL202,KL401", str(CHARTS / "loops"))
+    assert [(at(f), f["location"]["end"]["line"], f.get("note")) for f in found] == [
+        ("KL401 loops/templates/deploy.yaml:21:11", 21, None),  # the range's second item, container b
+        # `hostPID: {{ if }}...{{ end }}` mixes text and control flow: never one certain line
+        ("KL202 loops/templates/deploy.yaml:23:11", 28,
+         "template line not exact: written by one of lines 23-28"),
+        ("KL401 loops/templates/deploy.yaml:24:11", 24, None),  # container a, inside {{ with }}
+        ("KL101 loops/templates/deploy.yaml:25:13", 25, None),  # `toYaml .` names no values key
+    ]

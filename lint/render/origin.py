@@ -68,8 +68,7 @@ class OriginMap:
         if file.why_unmapped is not None:
             notes.append(f"template line unknown: {file.why_unmapped}")
         elif not attribution.exact:
-            notes.append(f"template line not exact: written by one of lines {attribution.first}-"
-                         f"{attribution.last}")
+            notes.append(f"template line not exact: {_lines_said(attribution)}")
         values = None
         if self.describe_values is not None and attribution.exact:
             values = self.describe_values(file.path, _lines(file.source, attribution.first, attribution.last),
@@ -86,10 +85,15 @@ class OriginMap:
             return problem
         file, line = found
         attribution = file.attribute(line, problem.column)
-        where = ("" if attribution.exact
-                 else f" (written by one of lines {attribution.first}-{attribution.last})")
+        where = "" if attribution.exact else f" ({_lines_said(attribution)})"
         return Problem(file.path, attribution.first, 1,
                        f"in the rendered output{where}: {problem.message}")
+
+
+def _lines_said(attribution: Attribution) -> str:
+    if attribution.first == attribution.last:  # its output differs between the plain and marked renders
+        return f"written by line {attribution.first} or text it includes"
+    return f"written by one of lines {attribution.first}-{attribution.last}"
 
 
 def _lines(source: Source, first: int, last: int) -> str:
