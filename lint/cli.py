@@ -120,6 +120,21 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("-q", "--quiet", is_flag=True, help="Print the findings only, without the summary.")
 @click.option("--silent", is_flag=True, help="Print no report on standard output (the exit code and any "
                                              "--output files remain).")
+@click.option("-f", "--values", "values_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Charts: a values file, as `helm template -f` (repeatable; later ones win).")
+@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE",
+              help="Charts: set a value, as `helm template --set` (repeatable).")
+@click.option("--set-string", "set_strings", multiple=True, metavar="KEY=VALUE",
+              help="Charts: set a string value, as `helm template --set-string` (repeatable).")
+@click.option("--release-name", default="release-name", show_default=True, help="Charts: the release name.")
+@click.option("--namespace", default="default", show_default=True, help="Charts: the release namespace.")
+@click.option("--kube-version", help="Charts: the Kubernetes version templates see (.Capabilities).")
+@click.option("--helm", "helm_binary", type=click.Path(dir_okay=False),
+              help="Charts: the helm binary to render with [default: helm on PATH, else the "
+                   "klint[helm] extra].")
+@click.option("--chart-dir", type=click.Path(file_okay=False),
+              help="Piped `helm template` output (-): the chart it came from, so that findings point at "
+                   "its template lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
                  config_file: Path | None,
@@ -129,11 +144,21 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  warn_unused_suppressions: bool, foreign_ignores: bool | None, baseline: str | None,
                  write_baseline: str | None, exit_zero: bool, color: str, show_fixes: bool, statistics: bool,
                  quiet: bool, silent: bool, verbose: bool,
-                 seccomp_root: str | None, apparmor_dir: str | None, runtime_default: str | None) -> None:
-    """Lint Kubernetes manifests (files, directories, or - for standard input)."""
+                 seccomp_root: str | None, apparmor_dir: str | None, runtime_default: str | None,
+                 values_files: tuple[str, ...], set_values: tuple[str, ...],
+                 set_strings: tuple[str, ...], release_name: str, namespace: str, kube_version: str | None,
+                 helm_binary: str | None, chart_dir: str | None) -> None:
+    """Lint Kubernetes manifests (files, directories, or - for standard input). A directory holding
+    Chart.yaml is a Helm chart and one holding kustomization.yaml a kustomization: each is rendered
+    offline and its render linted, findings pointing at the template lines."""
     from klint import runner
     from klint.document import C_COMPOSER
+    from klint.render import RenderOptions
     from klint.reporters import Report, renderer
+
+    render = RenderOptions(values=values_files, set=set_values, set_string=set_strings,
+                           release_name=release_name, namespace=namespace, kube_version=kube_version,
+                           helm=helm_binary, chart_dir=chart_dir)
 
     def flags(settings: config.Settings) -> config.Settings:
         settings = settings.override(
@@ -162,7 +187,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         from klint import fixer  # only fixing needs it: start-up time
     outcomes = []
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
-                              stdin_filename=stdin_filename, configs=configs):
+                              stdin_filename=stdin_filename, render=render, configs=configs):
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
             fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
         outcomes.append(outcome)
@@ -171,7 +196,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     results = [outcome.result for outcome in outcomes]
     if write_baseline is not None:
         settings = _write_baseline(write_baseline, results, settings)
-    report = Report(results, rules, settings, fixes, show_fixes=show_fixes, quiet=quiet)
+    report = Report(results, rules, settings, fixes, show_fixes=show_fixes, quiet=quiet,
+                    verbose=verbose)
     if not outcomes:
         click.echo(f"klint: no file to lint in {' '.join(paths) or '.'} (looked for .yaml, .yml and .json "
                    "files)", err=True)
@@ -222,7 +248,7 @@ def _write_baseline(path: str, results: list[Any], settings: config.Settings) ->
         raise click.ClickException(f"cannot write the baseline {path}: {err.strerror or err}") from None
     recorded = baseline.load(path)
     for result in results:
-        result.findings, result.baseline_matched = recorded.apply(result.path, result.findings)
+        result.findings, result.baseline_matched = recorded.apply(result.findings)
     click.echo(f"klint: recorded {recorded.size()} findings in the baseline {path}", err=True)
     return replace(settings, baseline=recorded)
 

@@ -24,7 +24,10 @@ from klint.suppress.foreign import TOOLS as FOREIGN_TOOLS
 
 CONFIG_FILES = (".klint.yaml", ".klint.yml")
 KEYS = ("select", "ignore", "severity", "exclude", "rules", "fail-on", "profile", "pss-version",
-        "per-file-ignores", "foreign-ignores", "warn-unused-suppressions", "baseline")
+        "per-file-ignores", "foreign-ignores", "warn-unused-suppressions", "baseline", "charts")
+# Per chart: how to render it (`helm template`'s options); lists may also be one string.
+CHART_KEYS = {"values": tuple, "set": tuple, "set-string": tuple, "release-name": str, "namespace": str,
+              "kube-version": str}
 
 
 class ConfigError(Exception):
@@ -60,6 +63,8 @@ class Settings:
         ignored = [rule for glob, rules in self.per_file_ignores
                    if is_excluded(path, (glob,), self.directory) for rule in rules]
         return replace(self, ignore=self.ignore + tuple(ignored)) if ignored else self
+    # chart directory (real path) -> its render options (CHART_KEYS; values files as real paths)
+    charts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def override(self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), exclude: Iterable[str] = (),
                  severity: Iterable[str] = (), fail_on: str | None = None, profile: str | None = None,
@@ -255,6 +260,8 @@ def from_mapping(data: Any, origin: str) -> Settings:
         settings.enabled_rules()  # validates the selectors
         for _, rules in settings.per_file_ignores:
             _expand(rules)
+        if "charts" in data:
+            settings = replace(settings, charts=_charts(data["charts"], origin))
     except (ConfigError, ValueError) as err:
         raise ConfigError(f"{origin}: {err}") from None
     return settings
@@ -281,6 +288,28 @@ def _boolean(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{key!r} must be true or false")
     return value
+
+
+def _charts(value: Any, origin: str) -> dict[str, dict[str, Any]]:
+    """`charts: {PATH: {values: [...], set: [...], ...}}`, paths relative to the configuration file."""
+    base = os.path.dirname(os.path.abspath(origin))
+    charts = {}
+    for path, options in _mapping(value, "charts").items():
+        chart = os.path.realpath(os.path.join(base, str(path)))
+        parsed: dict[str, Any] = {}
+        for key, item in _mapping(options, f"charts.{path}").items():
+            if key not in CHART_KEYS:
+                raise ConfigError(f"charts.{path}: unknown key {key!r} (known keys: {', '.join(CHART_KEYS)})")
+            if CHART_KEYS[key] is tuple:
+                parsed[key] = _strings(item, f"charts.{path}.{key}")
+                if key == "values":
+                    parsed[key] = tuple(os.path.join(base, values) for values in parsed[key])
+            elif isinstance(item, str):
+                parsed[key] = item
+            else:
+                raise ConfigError(f"charts.{path}.{key} must be a string")
+        charts[chart] = parsed
+    return charts
 
 
 def _split(values: Iterable[str]) -> tuple[str, ...]:

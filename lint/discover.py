@@ -8,6 +8,12 @@ from collections.abc import Callable, Iterable, Iterator
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # matched case-insensitively (POD.YAML too)
 PROFILE_SUFFIXES = (".apparmor",)  # AppArmor profiles (seccomp profiles are .json)
+RENDERED_BY = ("Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def renders(directory: str) -> bool:
+    """Whether the directory is a Helm chart or a kustomization: its render is the input."""
+    return any(os.path.isfile(os.path.join(directory, name)) for name in RENDERED_BY)
 
 
 def _normalize(path: str) -> str:
@@ -44,10 +50,11 @@ def _raise(error: OSError) -> None:
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (),
              on_error: Callable[[OSError], None] = _raise) -> Iterator[str]:
-    """Files to lint, in a stable order. A file named explicitly is always linted (unless excluded);
-    directories are walked for manifests, skipping hidden directories and never following a
-    symbolic link out of the directory given. Each real file is linted once, under the first name
-    found (a symbolic link and its target inside the directory are the same file). A directory
+    """Files to lint, in a stable order, and the directories of Helm charts and kustomizations (given
+    or met while walking: `renders`), whose files are not walked. A file named explicitly is always
+    linted (unless excluded); directories are walked for manifests, skipping hidden directories and
+    never following a symbolic link out of the directory given. Each real file is linted once, under
+    the first name found (a symbolic link and its target inside the directory are the same file). A directory
     that cannot be listed is passed to `on_error`, in its place in the order, so that a run never
     comes back clean without having looked at it."""
     exclude = tuple(exclude)
@@ -62,10 +69,21 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (),
                     seen_real.add(os.path.realpath(given))
                 yield given
             continue
+        if renders(given):
+            spelled, real = os.path.abspath(given), os.path.realpath(given)
+            if not is_excluded(given, exclude) and spelled not in seen and real not in seen_real:
+                seen.add(spelled)
+                seen_real.add(real)
+                yield given
+            continue
         root_real = os.path.realpath(given)
         found: list[tuple[str, OSError | None]] = []
         errors: list[OSError] = []
         for directory, dirnames, filenames in os.walk(given, onerror=errors.append):
+            if directory != given and renders(directory):
+                found.append((directory, None))  # linted as its render, never file by file
+                dirnames[:] = []
+                continue
             dirnames[:] = sorted(
                 name for name in dirnames
                 if not name.startswith(".") and not os.path.islink(os.path.join(directory, name))

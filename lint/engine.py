@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.nodes import ScalarNode
 
@@ -20,6 +20,9 @@ from klint.rule import Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 from klint.suppress import FileSuppressions
 
+if TYPE_CHECKING:
+    from klint.render.origin import OriginMap
+
 # A Go template action on Helm's own objects and functions. Rendered output keeps `{{ }}` only as
 # data: alert templates (`{{ $labels.pod }}`, `{{ with ... }}`) and, in block scalars, whole templates
 # (Istio's sidecar injection template uses `.Values`), so only a one-line scalar using one marks a
@@ -28,6 +31,10 @@ _CHART_ACTION = re.compile(
     r"\{\{[^}]*?(?:\.Values\b|\.Release\b|\.Chart\b|\.Capabilities\b|\.Files\b|\binclude\s|\btpl\s"
     r"|\btoYaml\s)")
 HELM_HINT = "raw Helm template: lint the rendered output instead (helm template CHART | klint -)"
+# Strategic-merge patch directives: a kustomize patch is a partial object, only whole in the build.
+_PATCH_DIRECTIVE = re.compile(
+    r"^[ \t-]*(?:\$patch|\$retainKeys|\$setElementOrder/|\$deleteFromPrimitiveList/)", re.MULTILINE)
+PATCH_HINT = "kustomize patch (a partial object): lint the kustomization that applies it (klint DIR)"
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,12 @@ class Suppression:
     in_source: bool  # True: a comment in the manifest; False: outside it (configuration, baseline)
     justification: str = ""
     by: str = ""  # the form that suppressed it: "comment", "annotation", "polaris annotation", "baseline"
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,9 @@ class Finding:
     fix: Fix | None = None
     template: str | None = None  # Helm's `# Source:` template that produced the object
     suppressed: Suppression | None = None  # set by the suppression pass; None: the finding counts
+    # In a chart or kustomization, `path` and `span` are the template's; this is the rendered position.
+    rendered: Location | None = None
+    note: str | None = None  # e.g. how sure the template line is, which value it takes
 
     @property
     def field_path(self) -> str:
@@ -114,9 +130,11 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
     return False
 
 
-def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
+def lint_source(source: Source, rules: list[Rule], settings: Settings,
+                origin: OriginMap | None = None) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
-    or whose scalars use chart values.
+    or whose scalars use chart values. A render (`origin` given) is linted whatever it holds, and its
+    findings and problems moved to the files that wrote them.
 
     Each document's objects are checked as soon as it is parsed, and its source map then freed, so
     that a long stream is not held in memory; their data stays in the stream for related lookups."""
@@ -124,14 +142,24 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
     # cycles once objects are released: the garbage collector would only walk them again and again.
     collecting = gc.isenabled()
     gc.disable()
+    # a render's findings meet the baseline at the templates they are moved to, not in the render
+    baseline = settings.baseline if origin is not None else None
     try:
-        return _lint_source(source, rules, settings)
+        own = settings if baseline is None else replace(settings, baseline=None)
+        result = _lint_source(source, rules, own, templated=origin is None and "{{" in source.text)
     finally:
         if collecting:
             gc.enable()
+    if origin is not None:
+        result.findings = sorted((origin.relocate(finding, source) for finding in result.findings),
+                                 key=Finding.sort_key)
+        result.problems = [origin.relocate_problem(problem) for problem in result.problems]
+        if baseline is not None:
+            result.findings, result.baseline_matched = baseline.apply(result.findings)
+    return result
 
 
-def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
+def _lint_source(source: Source, rules: list[Rule], settings: Settings, templated: bool) -> FileResult:
     result = FileResult(source.path, source)
     try:
         apparmor = apparmor_profiles(source)
@@ -141,7 +169,8 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
                           problems=[Problem(source.path, line, column, f"AppArmor profile: {err.message}")])
     if apparmor is not None:  # an AppArmor profile file: text of its own language, not YAML
         return _lint_profiles(result, apparmor, rules, settings)
-    templated = "{{" in source.text
+    if "$" in source.text and _PATCH_DIRECTIVE.search(source.text):
+        return FileResult(source.path, source, skipped=PATCH_HINT)
     suppressions = FileSuppressions(source, rules, settings)
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order

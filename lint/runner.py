@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -9,11 +10,12 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from klint.config import ConfigError, Configurations, Settings
 from klint.discover import discover
-from klint.engine import FileResult, Problem, lint_file
+from klint.engine import FileResult, Problem, lint_file, lint_source, read_source
 from klint.rule import Rule
 
 if TYPE_CHECKING:
     from klint.fixer import FixOutcome
+    from klint.render import RenderOptions
 
 
 @dataclass
@@ -28,34 +30,116 @@ class Outcome:
 
 def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: bool = False,
         unsafe: bool = False, stdin: BinaryIO | None = None, stdin_filename: str = "-",
-        configs: Configurations | None = None) -> Iterator[Outcome]:
+        render: RenderOptions | None = None, configs: Configurations | None = None) -> Iterator[Outcome]:
     """Lint each input found from `paths` (the current directory when none), or with `fix` compute its
     safe (with `unsafe`, also unsafe) fixes; nothing is written. `-` reads `stdin` (by default the
     process's), reported as `stdin_filename`. Each file is linted with `settings` and `rules`, or with
-    what `configs` gives for it (its nearest configuration, its per-file ignores).
+    what `configs` gives for it (its nearest configuration, its per-file ignores). A chart or
+    kustomization directory is rendered (with `render`'s options) and its render linted, never fixed:
+    its findings point at the templates. A chart's file (a template, values.yaml) stands for its chart.
 
     Outcomes come in input order, one input at a time: a process pool over the inputs would go here,
     keeping that order."""
     if fix:
         from klint import fixer  # only fixing needs it: start-up time
+    rendered: set[str] = set()  # charts and kustomizations linted, by real path
     for path in _inputs(paths or (".",), settings.exclude):
         if isinstance(path, FileResult):
             yield Outcome(path)
             continue
-        data = (stdin or sys.stdin.buffer).read() if path == "-" else None
-        name = stdin_filename if path == "-" else path
         file_settings, file_rules = settings, rules
         if configs is not None:
             try:
                 file_settings, file_rules = configs.for_path(path)
             except ConfigError as err:
-                yield Outcome(FileResult(name, problems=[Problem(name, 1, 1, f"configuration error: {err}")]))
+                yield Outcome(FileResult(path, problems=[Problem(path, 1, 1, f"configuration error: {err}")]))
                 continue
-        if fix:
+        directory = path if path != "-" and os.path.isdir(path) else _chart_of(path)
+        if directory is not None:  # a chart file named alone lints its chart, once
+            if os.path.realpath(directory) not in rendered:
+                rendered.add(os.path.realpath(directory))
+                yield Outcome(lint_render(directory, file_rules, file_settings, render))
+            continue
+        data = (stdin or sys.stdin.buffer).read() if path == "-" else None
+        name = stdin_filename if path == "-" else path
+        if path == "-" and render is not None and render.chart_dir is not None:
+            yield Outcome(lint_piped(name, data or b"", file_rules, file_settings, render), stdin=True)
+        elif fix:
             outcome = fixer.fix_file(name, file_rules, file_settings, unsafe, data)
             yield Outcome(outcome.result, outcome, path == "-")
         else:
             yield Outcome(lint_file(name, file_rules, file_settings, data), stdin=path == "-")
+
+
+def _chart_of(path: str) -> str | None:
+    if path == "-":
+        return None
+    from klint.render import chart_of
+
+    return chart_of(path)
+
+
+def lint_render(directory: str, rules: list[Rule], settings: Settings,
+                options: RenderOptions | None = None) -> FileResult:
+    """A chart's or kustomization's render, linted; its findings and problems at the files that wrote them."""
+    from klint.render import RenderOptions, render
+
+    options = _configured(directory, settings, options or RenderOptions())
+    try:
+        rendered = render(directory, options)
+        if isinstance(rendered, list):
+            return FileResult(directory, problems=rendered)
+        result = lint_source(rendered.source, rules, settings, rendered.origin)
+    except RecursionError:
+        return FileResult(directory, problems=[Problem(directory, 1, 1, "input nests too deeply to lint")])
+    except Exception as err:  # a bug in klint must not hide the other inputs' results
+        return FileResult(directory, problems=[Problem(directory, 1, 1,
+                                                       f"internal error, please report it: {err!r}")])
+    result.problems[:0] = rendered.problems
+    return result
+
+
+def _configured(directory: str, settings: Settings, options: RenderOptions) -> RenderOptions:
+    """The command line's render options over the configuration's for this chart (`charts:`): values
+    files and assignments add to the configured ones, after them; names and versions replace them."""
+    from dataclasses import replace
+
+    from klint.render import RenderOptions
+
+    configured = settings.charts.get(os.path.realpath(directory))
+    if not configured:
+        return options
+    default = RenderOptions()
+    return replace(
+        options,
+        values=configured.get("values", ()) + options.values,
+        set=configured.get("set", ()) + options.set,
+        set_string=configured.get("set-string", ()) + options.set_string,
+        release_name=options.release_name if options.release_name != default.release_name
+        else configured.get("release-name", default.release_name),
+        namespace=options.namespace if options.namespace != default.namespace
+        else configured.get("namespace", default.namespace),
+        kube_version=options.kube_version or configured.get("kube-version"))
+
+
+def lint_piped(name: str, data: bytes, rules: list[Rule], settings: Settings,
+               options: RenderOptions) -> FileResult:
+    """Piped `helm template` output, its `# Source:` templates found in `chart_dir` and lines mapped."""
+    source = read_source(name, data)
+    if isinstance(source, Problem):
+        return FileResult(name, problems=[source])
+    try:
+        from klint.render.helm import map_piped
+
+        chart_dir = options.chart_dir or "."
+        mapped = map_piped(source, chart_dir, _configured(chart_dir, settings, options))
+        if isinstance(mapped, list):
+            return FileResult(name, source, problems=mapped)
+        result = lint_source(mapped.source, rules, settings, mapped.origin)
+        result.problems[:0] = mapped.problems
+        return result
+    except Exception as err:  # a bug in klint must not hide the other inputs' results
+        return FileResult(name, problems=[Problem(name, 1, 1, f"internal error, please report it: {err!r}")])
 
 
 def _inputs(paths: Iterable[str], exclude: Iterable[str]) -> list[str | FileResult]:

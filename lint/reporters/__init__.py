@@ -36,6 +36,7 @@ class Report:
     fixes: FixSummary | None = None  # what --fix / --diff did; None in a plain lint run
     show_fixes: bool = False  # `--show-fixes`: the `full` format shows each fix as a diff
     quiet: bool = False  # `--quiet`: the text formats print the findings without the summary
+    verbose: bool = False  # --verbose: text also shows where a finding in a render sits in it
 
     def severity_of(self, rule: Rule) -> Severity:
         return self.settings.severity_of(rule)
@@ -130,8 +131,10 @@ def describe_object(finding: Finding) -> str:
 
 
 def describe_finding(finding: Finding) -> str:
-    """A finding's message and the object it is about, as every report shows them."""
-    return f"{finding.message} [{describe_object(finding)}]"
+    """A finding's message and the object it is about, as every report shows them (with, in a render,
+    how sure the template line is and which value it takes)."""
+    note = f" ({finding.note})" if finding.note else ""
+    return f"{finding.message} [{describe_object(finding)}]{note}"
 
 
 # Format name -> the module of `klint.reporters` that renders it (and its function, when not `render`).

@@ -38,7 +38,9 @@ def render(report: Report, color: bool) -> str:
     lines = []
     for result in report.results:
         path = _path(result.path, root)
-        lines += [command("error", problem.message, file=path, line=problem.line, col=problem.column,
+        # a chart's findings and problems are in its templates, not at the chart's path
+        lines += [command("error", problem.message, file=_path(problem.path, root), line=problem.line,
+                          col=problem.column,
                           title="klint: input error") for problem in result.problems]
         if result.skipped:
             lines.append(command("notice", result.skipped, file=path, title="klint: skipped"))
@@ -48,7 +50,8 @@ def render(report: Report, color: bool) -> str:
             span = finding.span
             lines.append(command(
                 COMMANDS[LEVELS[finding.severity]], describe_finding(finding),
-                file=path, line=span.start_line, col=span.start_column, endLine=span.end_line,
+                file=_path(finding.path, root), line=span.start_line, col=span.start_column,
+                endLine=span.end_line,
                 endColumn=span.end_column, title=f"{finding.rule.code} {finding.rule.name}"))
     return "".join(line + "\n" for line in lines)
 

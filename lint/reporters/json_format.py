@@ -43,6 +43,11 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "suppressed": None if finding.suppressed is None else {
             "inSource": finding.suppressed.in_source, "justification": finding.suppressed.justification,
             "by": finding.suppressed.by},
+        # only in a chart's or kustomization's findings: where it sits in the rendered output, and how
+        # sure the template line is (or which value it takes)
+        **({} if finding.rendered is None else {
+            "rendered": {"path": finding.rendered.path, **span_json(finding.rendered.span)}}),
+        **({} if finding.note is None else {"note": finding.note}),
     }
 
 

@@ -171,17 +171,27 @@ def _clip(text: str) -> str:
 
 def result(finding: Finding, source: Source | None, rule_index: int, fingerprint: str,
            root: Path) -> sarif.Result:
-    where = location(finding.path, finding.span, root, source)
+    rendered = finding.rendered
+    # in a render, the finding sits in a template: the rendered text is no snippet of it
+    where = location(finding.path, finding.span, root, None if rendered else source)
     where.logical_locations = [logical_location(finding)]
+    related = None
+    if rendered is not None:
+        related = [location(rendered.path, rendered.span, root, source)]
+        related[0].id = 1
+        related[0].message = sarif.Message(text="where it is in the rendered output")
     properties = {"field": finding.field_path}
     if finding.template:
         properties["template"] = finding.template
+    if finding.note:
+        properties["note"] = finding.note
     return sarif.Result(
         rule_id=finding.rule.code,
         rule_index=rule_index,
         level=LEVELS[finding.severity],
         message=sarif.Message(text=describe_finding(finding)),
         locations=[where],
+        related_locations=related,
         partial_fingerprints={FINGERPRINT: fingerprint},
         fixes=[sarif_fix(finding.fix, source, where.physical_location.artifact_location)]
         if finding.fix and finding.fix.edits and source else None,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import click
 
-from klint.engine import Finding
+from klint.engine import FileResult, Finding
 from klint.fix import Applicability, Fix
 from klint.reporters import Report, describe_finding, describe_object, plural, printable
 from klint.rule import Severity
@@ -17,7 +17,7 @@ from klint.rule import Severity
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
 
 
-def format_finding(finding: Finding, color: bool) -> str:
+def format_finding(finding: Finding, color: bool, verbose: bool = False) -> str:
     span = finding.span
     severity = finding.severity.name
     if color:
@@ -26,6 +26,10 @@ def format_finding(finding: Finding, color: bool) -> str:
     if color:
         location = click.style(location, bold=True)
     described = printable(describe_finding(finding) + fix_marker(finding))
+    if verbose and finding.rendered is not None:
+        rendered = finding.rendered
+        described += printable(f" (rendered at {rendered.path}:{rendered.span.start_line}:"
+                               f"{rendered.span.start_column})")
     return f"{location}: {severity} {finding.rule.code} {finding.rule.name}: {described}"
 
 
@@ -137,8 +141,19 @@ def fix_diff(text: str, fix: Fix, color: bool) -> list[str]:
     return out
 
 
+def text_of(result: FileResult, path: str) -> str | None:
+    """The text a finding's lines are in: the input's, or for a render the template file's."""
+    if result.source is not None and path == result.source.path:
+        return result.source.text
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def render(report: Report, color: bool) -> str:
-    return _render(report, color, lambda finding, _: format_finding(finding, color))
+    return _render(report, color, lambda finding, _: format_finding(finding, color, report.verbose))
 
 
 def render_concise(report: Report, color: bool) -> str:
@@ -157,12 +172,11 @@ def _render(report: Report, color: bool, format_one: Callable[[Finding, str | No
         block = [printable(f"{p.path}:{p.line}:{p.column}: ERROR {p.message}") for p in result.problems]
         if result.skipped:
             block.append(printable(f"{result.path}: skipped: {result.skipped}"))
-        text = result.source.text if result.source is not None else None
         for finding in result.findings:
             if finding.suppressed is None:
                 if blank_between and block:
                     block.append("")
-                block.append(format_one(finding, text))
+                block.append(format_one(finding, text_of(result, finding.path)))
         if block:
             if lines:
                 lines.append("")
@@ -200,7 +214,8 @@ def render_statistics(report: Report, color: bool) -> str:
 def summary(report: Report) -> str:
     findings = report.active
     files = len(report.results)
-    with_findings = len({finding.path for finding in findings})
+    # inputs, not paths: a chart's findings are in its templates
+    with_findings = sum(1 for result in report.results if any(f.suppressed is None for f in result.findings))
     if findings:
         levels = ", ".join(f"{count} {label}" for label, count in report.by_severity().items() if count)
         text = (f"Found {plural(len(findings), 'finding')} ({levels}) in {with_findings} of "

@@ -122,7 +122,7 @@ class FileSuppressions:
         matched = 0
         baseline = self.settings.baseline
         if baseline is not None:
-            out, matched = baseline.apply(self.source.path, out)
+            out, matched = baseline.apply(out)
         from klint.suppress.report import meta_findings
 
         out.extend(meta_findings(self, [*self.comments.directives, *self.annotations]))

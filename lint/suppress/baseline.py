@@ -62,22 +62,24 @@ class Baseline:
     def size(self) -> int:
         return sum(sum(counter.values()) for counter in self.counts.values())
 
-    def apply(self, path: str, findings: list[Finding]) -> tuple[list[Finding], int]:
-        """The findings with those in the baseline suppressed (each entry once per count), and how
-        many entries matched. Pure: the baseline itself is not consumed."""
+    def apply(self, findings: list[Finding]) -> tuple[list[Finding], int]:
+        """The findings (of one input, each at its own file: a render's are at their templates) with
+        those in the baseline suppressed (each entry once per count), and how many entries matched.
+        Pure: the baseline itself is not consumed."""
         from klint.engine import Suppression
 
-        left = Counter(self.counts.get(self.relative(path), Counter()))
-        if not left:
-            return findings, 0
+        left: dict[str, Counter[Key]] = {}
         out, matched = [], 0
         suppression = Suppression(in_source=False, justification=f"in the baseline {self.path}",
                                   by="baseline")
         for finding in findings:
             if finding.suppressed is None:
+                file = self.relative(finding.path)
+                if file not in left:
+                    left[file] = Counter(self.counts.get(file, Counter()))
                 key = entry_key(finding)[1:]
-                if left[key] > 0:
-                    left[key] -= 1
+                if left[file][key] > 0:
+                    left[file][key] -= 1
                     matched += 1
                     finding = dataclasses.replace(finding, suppressed=suppression)
             out.append(finding)

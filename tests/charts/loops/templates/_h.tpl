@@ -1,0 +1,6 @@
+{{- define "t.labels" -}}
+app: tricky
+{{- with .Values.podLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
