@@ -135,6 +135,10 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         click.echo(f"klint {__version__}: {len(outcomes)} files, {report.count('documents')} documents, "
                    f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
                    f"documents skipped, {len(rules)} rules, {composer}", err=True)
+        for outcome in outcomes:
+            if outcome.result.fallback:
+                click.echo(f"klint: {outcome.result.path}: read with the pure-Python composer, as libyaml "
+                           f"refused it at {outcome.result.fallback}", err=True)
     sys.exit(2 if unwritten else report.exit_code())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,15 @@ class FileResult:
     not_kubernetes: int = 0  # documents that are not Kubernetes objects
     # Each object linted, in order, with the codes of the rules that apply to it (JUnit test cases).
     checked: list[tuple[ObjectRef, tuple[str, ...]]] = field(default_factory=list)
+    fallback: str | None = None  # why the C composer refused the input that the pure one read
+
+
+def is_chart_values(path: str) -> bool:
+    """A chart's values file (`values.yaml`, `values-prod.yaml` beside its Chart.yaml): data that templates
+    read, never a template, though its strings may hold template actions for `tpl`."""
+    directory, name = os.path.split(path)
+    return name.startswith("values") and name.endswith((".yaml", ".yml")) \
+        and os.path.isfile(os.path.join(directory, "Chart.yaml"))
 
 
 def uses_chart_values(document: Document) -> bool:
@@ -126,7 +136,7 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
 
 def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
     result = FileResult(source.path, source)
-    templated = "{{" in source.text
+    templated = "{{" in source.text and not is_chart_values(source.path)
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
     # Objects whose rules looked up a related object and found none: one later in the input may match.
@@ -136,6 +146,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
             if templated and uses_chart_values(document):
                 return FileResult(source.path, source, skipped=HELM_HINT)
             result.documents += 1
+            result.fallback = result.fallback or document.fallback
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1

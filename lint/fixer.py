@@ -66,9 +66,9 @@ class FixOutcome:
         return self.source is not None and self.text != self.source.text
 
     def output(self) -> bytes:
-        """The bytes to store: the fixed text, with the original's BOM."""
+        """The bytes to store: the fixed text, with the original's encoding and BOM."""
         assert self.source is not None
-        return self.source.original_text(self.text).encode("utf-8")
+        return self.source.encode(self.text)
 
 
 @dataclass
@@ -100,7 +100,7 @@ class _Fixer:
 
     def state(self, text: str) -> _State | str:
         """The text linted and decoded, or why it is unusable."""
-        source = Source(self.source.path, text, self.source.has_bom)
+        source = Source(self.source.path, text, self.source.has_bom, self.source.encoding)
         result = lint_source(source, self.rules, self.settings)
         if result.problems:
             problem = result.problems[0]
