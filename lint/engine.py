@@ -84,6 +84,7 @@ class FileResult:
     # Each object linted, in order, with the codes of the rules that apply to it (JUnit test cases).
     checked: list[tuple[ObjectRef, tuple[str, ...]]] = field(default_factory=list)
     fallback: str | None = None  # why the C composer refused the input that the pure one read
+    data: dict[int, Any] | None = None  # with keep_data (for --fix): each document's data, by index
 
 
 def is_chart_values(path: str) -> bool:
@@ -117,7 +118,7 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
     return False
 
 
-def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
+def lint_source(source: Source, rules: list[Rule], settings: Settings, keep_data: bool = False) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
     or whose scalars use chart values.
 
@@ -128,14 +129,14 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileRe
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint_source(source, rules, settings)
+        return _lint_source(source, rules, settings, keep_data)
     finally:
         if collecting:
             gc.enable()
 
 
-def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
-    result = FileResult(source.path, source)
+def _lint_source(source: Source, rules: list[Rule], settings: Settings, keep_data: bool) -> FileResult:
+    result = FileResult(source.path, source, data={} if keep_data else None)
     templated = "{{" in source.text and not is_chart_values(source.path)
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
@@ -147,6 +148,8 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings) -> FileR
                 return FileResult(source.path, source, skipped=HELM_HINT)
             result.documents += 1
             result.fallback = result.fallback or document.fallback
+            if result.data is not None:
+                result.data[document.index] = document.data
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1
