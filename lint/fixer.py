@@ -366,9 +366,15 @@ def _inserted(edits: list[Edit]) -> set[tuple[int, int, bool]]:
 
 
 def _compose(groups: list[_Group]) -> list[_Group]:
-    """Lines that fixes insert into a block collection that another fix of the pass empties keep it
-    a block collection: that fix then deletes the lines of what it removes rather than writing `{}`
-    (`Refill`), so that the pass parses and the fixes settle together."""
+    """The fixes of a pass that edit one mapping, as one edit:
+
+    - lines that fixes insert into a block collection that another fix empties keep it a block
+      collection: that fix then deletes the lines of what it removes rather than writing `{}`
+      (`Refill`);
+    - fixes that each create the same missing mapping at one place (`securityContext:` with one
+      field) create it once, with every field under it.
+
+    So the pass parses and the fixes settle together."""
     inserted = _inserted([edit for group in groups for edit in group.fix.edits])
     if not inserted:
         return groups
@@ -378,7 +384,64 @@ def _compose(groups: list[_Group]) -> list[_Group]:
             edits = tuple(edit.refill.instead if edit.refill is not None and _refilled(edit.refill, inserted)
                           else edit for edit in fix.edits)
             group.alone, group.fix = fix, dataclasses.replace(fix, edits=edits)
+    _merge_new_mappings(groups)
     return groups
+
+
+def _merge_new_mappings(groups: list[_Group]) -> None:
+    """Insertions at one place that begin with the same `key:` line of a new block mapping (`_touch`
+    lets them meet when their fields differ) become the first one's, with all their fields."""
+    first_of: dict[tuple[int, str], tuple[_Group, Edit, list[str]]] = {}
+    merged: dict[int, dict[Edit, Edit | None]] = {}  # id(group) -> replaced edits (None: dropped)
+    for group in groups:
+        for edit in group.fix.edits:
+            head = _new_mapping_head(edit)
+            if head is None:
+                continue
+            key = (edit.start, head)
+            if key not in first_of:
+                first_of[key] = (group, edit, [edit.text[len(head):]])
+                continue
+            owner, first, bodies = first_of[key]
+            bodies.append(edit.text[len(head):])
+            merged.setdefault(id(owner), {})[first] = Edit(first.start, first.end, head + "".join(bodies))
+            merged.setdefault(id(group), {})[edit] = None
+    for group in groups:
+        replaced = merged.get(id(group))
+        if replaced:
+            edits = tuple(new for edit in group.fix.edits
+                          for new in [replaced.get(edit, edit)] if new is not None)
+            group.alone = group.alone or group.fix
+            group.fix = dataclasses.replace(group.fix, edits=edits)
+
+
+def _new_mapping_head(edit: Edit) -> str | None:
+    """The first line of whole lines inserted that start a block mapping (`    securityContext:`, its
+    fields on the lines below, indented deeper), or None."""
+    if edit.start != edit.end or not edit.text.endswith("\n"):
+        return None
+    match = _MAPPING_HEAD.match(edit.text)
+    return match[0] if match else None
+
+
+def _new_mapping_fields(edit: Edit, head: str) -> set[str] | None:
+    """The keys of the fields directly under a new mapping's head, or None when its body is not
+    plain entries."""
+    body = edit.text[len(head):]
+    first = _ENTRY_HEAD.match(body)
+    if first is None:
+        return None
+    indent = first["indent"]
+    if len(indent) <= len(head) - len(head.lstrip(" ")):
+        return None
+    fields = set()
+    for line in body.splitlines(keepends=True):
+        if line.startswith(indent) and not line.startswith(indent + " "):
+            entry = _ENTRY_HEAD.match(line)
+            if entry is None:
+                return None
+            fields.add(entry["key"])
+    return fields
 
 
 def _refilled(refill: Refill, inserted: set[tuple[int, int, bool]]) -> bool:
@@ -395,11 +458,18 @@ def _touch(a: Edit, b: Edit) -> bool:
         first, second = _ENTRY_HEAD.match(a.text), _ENTRY_HEAD.match(b.text)
         if first and second and (first["indent"] != second["indent"] or first["key"] != second["key"]):
             return False
+        # the same new mapping created by both, with different fields: `_compose` creates it once
+        head = _new_mapping_head(a)
+        if head is not None and head == _new_mapping_head(b):
+            fields, others = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
+            if fields is not None and others is not None and not fields & others:
+                return False
     return a.start <= b.end and b.start <= a.end
 
 
 _ENTRY_HEAD = re.compile(r"(?P<indent> *)(?P<key>[A-Za-z_][\w.-]*):[ \r\n]")
 _ITEM_HEAD = re.compile(r"(?P<indent> *)-[ \r\n]")
+_MAPPING_HEAD = re.compile(r" *[A-Za-z_][\w.-]*:\r?\n")
 
 
 def _indent(edit: Edit) -> int:

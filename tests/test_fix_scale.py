@@ -100,3 +100,31 @@ def test_a_file_of_many_pods_settles_in_a_few_passes() -> None:
     assert outcome.text.count("    securityContext:\n      readOnlyRootFilesystem: true\n") == 120
     assert outcome.text.count("      privileged: false\n") == 120
     assert outcome.text.count("  automountServiceAccountToken: false\n") == 120
+
+
+def test_fixes_that_each_create_one_missing_mapping_create_it_once_in_one_pass() -> None:
+    text = dedent("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+        spec:
+          automountServiceAccountToken: false
+          securityContext:
+            seccompProfile:
+              type: RuntimeDefault
+          containers:
+          - name: c
+            image: nginx
+        """)
+    outcome = fix_all(text)
+    assert outcome.error is None and not outcome.left_out and not outcome.result.findings
+    assert outcome.passes == 1
+    assert outcome.text == text + (
+        "    securityContext:\n"
+        "      allowPrivilegeEscalation: false\n"
+        "      capabilities:\n"
+        "        drop:\n"
+        "        - ALL\n"
+        "      runAsNonRoot: true\n"
+        "      readOnlyRootFilesystem: true\n")
