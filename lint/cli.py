@@ -228,6 +228,10 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         for origin, files in configs.used.items():
             click.echo(f"klint: configuration {os.path.relpath(origin)} for {plural(files, 'file')}",
                        err=True)
+        for outcome in outcomes:
+            if outcome.result.fallback:
+                click.echo(f"klint: {outcome.result.path}: read with the pure-Python composer, as libyaml "
+                           f"refused it at {outcome.result.fallback}", err=True)
     if report.baseline_unmatched and settings.baseline is not None:
         click.echo(f"klint: {report.baseline_unmatched} of the baseline's findings are gone; shrink it with "
                    f"--write-baseline {settings.baseline.path}", err=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import bisect
 import gc
 import itertools
+import math
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ruamel.yaml.docinfo import DocInfo
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -85,11 +87,87 @@ if C_COMPOSER:
 
 
 class _PureLoader(_PureBaseLoader):
+    """ruamel.yaml's pure-Python composer, reading what it reads otherwise than libyaml and go-yaml as
+    they do: a tab also separates tokens where libyaml allows it (`a: 1<TAB>`, `key: x<TAB># note`)
+    and within plain scalars, `\\'` is an escape in double quotes, and the nesting is bounded before its
+    recursion is (at the depth the builder allows)."""
+
     max_depth = 0  # the composer reads this from its YAML() front end, which we do not use
+    ESCAPE_REPLACEMENTS = {**_PureBaseLoader.ESCAPE_REPLACEMENTS, "'": "'"}
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.resolver.resolve = _resolve
+        self.doc_infos = [DocInfo()]  # where the scanner records %YAML and %TAG directives
+
+    def scan_to_next_token(self) -> None:
+        # libyaml's rule: tabs are skipped in flow context, and in block context where no simple key
+        # may start (after a value's `:`, a scalar, a `-`), i.e. never as indentation.
+        peek, forward = self.reader.peek, self.reader.forward
+        if self.reader.index == 0 and peek() == "\ufeff":
+            forward()
+        while True:
+            while peek() == " " or (peek() == "\t" and (self.flow_level or not self.allow_simple_key)):
+                forward()
+            if peek() == "#":
+                while peek() not in _LINE_ENDS:
+                    forward()
+            if not self.scan_line_break():
+                return
+            if not self.flow_level:
+                self.allow_simple_key = True
+
+    def scan_plain_spaces(self, indent: Any, start_mark: Any) -> Any:
+        # as ruamel.yaml's, with tabs as blanks between the words of a plain scalar (as libyaml has
+        # them), though never as the indentation of its continuation lines
+        peek, forward = self.reader.peek, self.reader.forward
+        chunks = []
+        length = 0
+        while peek(length) in " \t":
+            length += 1
+        whitespaces = self.reader.prefix(length)
+        forward(length)
+        if peek() in _LINE_BREAKS:
+            line_break = self.scan_line_break()
+            self.allow_simple_key = True
+            if self.reader.prefix(3) in ("---", "...") and peek(3) in _ENDS_OR_BLANKS:
+                return None
+            breaks = []
+            while peek() in _LINE_BREAKS or peek() == " " \
+                    or (peek() == "\t" and self.reader.column >= indent):
+                if peek() in " \t":
+                    forward()
+                else:
+                    breaks.append(self.scan_line_break())
+                    if self.reader.prefix(3) in ("---", "...") and peek(3) in _ENDS_OR_BLANKS:
+                        return None
+            if line_break != "\n":
+                chunks.append(line_break)
+            elif not breaks:
+                chunks.append(" ")
+            chunks.extend(breaks)
+        elif whitespaces:
+            chunks.append(whitespaces)
+        return chunks
+
+    def compose_sequence_node(self, anchor: Any) -> Any:
+        self.check_depth()
+        return super().compose_sequence_node(anchor)
+
+    def compose_mapping_node(self, anchor: Any) -> Any:
+        self.check_depth()
+        return super().compose_mapping_node(anchor)
+
+    def check_depth(self) -> None:
+        # the composer counts the root as 1, the builder as 0: the same collection, the same error
+        if self.depth > MAX_DEPTH + 1:
+            mark = self.parser.peek_event().start_mark
+            raise InputError(_too_deep(), mark.line + 1, mark.column + 1)
+
+
+_LINE_ENDS = "\0\r\n\x85\u2028\u2029"
+_LINE_BREAKS = "\r\n\x85\u2028\u2029"
+_ENDS_OR_BLANKS = _LINE_ENDS + " \t"
 
 
 def make_loader(text: str, pure: bool = False) -> Any:
@@ -165,6 +243,7 @@ _GO_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|
 _GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d?-\d\d?([Tt ].*)?")
 _INT64 = (-(2**63), 2**64 - 1)
+_INT64_DIGITS = len(str(2**64))
 
 
 _NOT_A_WORD = object()
@@ -182,7 +261,9 @@ def resolve_plain(text: str) -> Any:
         return text  # a timestamp becomes its string form in JSON
     plain = text.replace("_", "")
     match = _GO_INT.fullmatch(plain)
-    if match:
+    # A decimal of more digits than 2**64 has is out of range, and Python would refuse to convert one
+    # of more than 4,300 digits; the other bases convert in linear time.
+    if match and not (match[2][0] != "0" and len(match[2]) > _INT64_DIGITS):
         sign, digits = match.groups()
         lowered = digits.lower()
         if lowered.startswith(("0x", "0o", "0b")):
@@ -193,7 +274,9 @@ def resolve_plain(text: str) -> Any:
         if _INT64[0] <= number <= _INT64[1]:
             return number
     if _GO_FLOAT.fullmatch(plain):
-        return float(plain)
+        real = float(plain)
+        if not math.isinf(real):  # strconv.ParseFloat fails out of range: go-yaml keeps the string
+            return real
     return text
 
 
@@ -253,6 +336,7 @@ class Document:
     entries: dict[Path, Entry]
     duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     template: str | None = None  # Helm's "# Source: chart/templates/x.yaml"
+    fallback: str | None = None  # read by the pure composer, because the C composer refused this (why)
 
     def node_span(self, node: Node) -> Span:
         return self.source.span(node.start_mark.index, node.end_mark.index)
@@ -404,7 +488,13 @@ _HELM_SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
 
 
 def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
-    """Yield each non-empty document; raise InputError at the first YAML error (earlier documents stand)."""
+    """Yield each non-empty document; raise InputError at the first YAML error (earlier documents stand).
+
+    libyaml 0.1.7, the C composer's, refuses some YAML that go-yaml (the API server's) and the pure-Python
+    composer read, a `:` inside a plain scalar in a flow collection (`[--addr=127.0.0.1:8080]`) above
+    all. Where the C composer refuses a document, the pure one reads the stream again from that document
+    on, with the same resolver, builder and limits; its documents say so (`Document.fallback`). The
+    input is an error only when the pure composer refuses it too."""
     text = source.text
     templates = [(m.start(), m.group(1)) for m in _HELM_SOURCE.finditer(text)] if "# Source: " in text else []
     template_offsets = [offset for offset, _ in templates]
@@ -414,6 +504,7 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
     aliases = _AliasBudget()
     index = 0
     previous_end = -1  # a `# Source:` comment before the end of the previous document is not this one's
+    fallback: str | None = None  # why the C composer refused the text, once the pure one reads it
     try:
         while True:
             # Composing and building make many objects and no reference cycles: the garbage collector
@@ -421,7 +512,15 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                root = _next_root(loader)
+                try:
+                    root = _next_root(loader)
+                except InputError as refused:
+                    if pure or not C_COMPOSER or fallback is not None:
+                        raise
+                    loader.dispose()
+                    loader = make_loader(text, pure=True)
+                    fallback = f"{refused.line}:{refused.column}: {refused.message}"
+                    root = _resume(loader, index, previous_end, refused)
                 if root is None:
                     break
                 builder = _Builder(aliases)
@@ -436,11 +535,33 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
                     position = bisect.bisect_right(template_offsets, root.start_mark.index) - 1
                     if position >= 0 and template_offsets[position] > previous_end:
                         template = templates[position][1]
-                yield Document(source, index, root, data, builder.entries, builder.duplicates, template)
+                yield Document(source, index, root, data, builder.entries, builder.duplicates, template,
+                               fallback)
             previous_end = root.end_mark.index
             index += 1
     finally:
         loader.dispose()
+
+
+def _resume(loader: Any, index: int, previous_end: int, refused: InputError) -> Node | None:
+    """The root of document `index`, read by the pure composer `loader` from the start of the stream:
+    the documents before it are composed again (not built: their aliases are not charged again) and
+    must end where the C composer ended them, else the C composer's error stands. So does it when the
+    pure composer fails no further into the text."""
+    end = -1
+    try:
+        for _ in range(index):
+            root = _next_root(loader)
+            if root is None:
+                raise refused
+            end = root.end_mark.index
+        if end != previous_end:
+            raise refused
+        return _next_root(loader)
+    except InputError as err:
+        if err is refused or (err.line, err.column) <= (refused.line, refused.column):
+            raise refused from None
+        raise
 
 
 def _next_root(loader: Any) -> Node | None:

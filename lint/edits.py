@@ -28,7 +28,7 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from klint.document import Document, Path, decode_scalar, key_string, resolve_plain
-from klint.fix import Applicability, Edit, Fix
+from klint.fix import Applicability, Edit, Fix, Refill
 from klint.k8s import K8sObject, format_path, lookup
 
 
@@ -644,12 +644,32 @@ class _Editor:
 
     def collapse(self, key: Node | None, collection: Node, empty: str) -> None:
         """Replace a block collection that loses its only child by `{}` or `[]` (an empty block
-        collection does not exist), after its key when it has one: `securityContext: {}`."""
+        collection does not exist), after its key when it has one: `securityContext: {}`. Where the
+        child has lines of its own, the edit can instead delete them when other fixes insert lines
+        into the collection in the same pass (`Refill`)."""
         end = self.content_end(collection)
-        if key is not None:
-            self.edit(self.colon_after(key), end, " " + empty)
-        else:
+        if key is None:
             self.edit(collection.start_mark.index, end, empty)
+            return
+        self.edits.append(Edit(self.colon_after(key), end, " " + empty, self.refill(key, collection)))
+
+    def refill(self, key: Node, collection: Node) -> Refill | None:
+        """The lines of a block collection's only child, to delete should other lines be inserted into
+        it (None where that child does not start a line of its own below its key)."""
+        if not isinstance(collection, (MappingNode, SequenceNode)) or collection.flow_style:
+            return None
+        try:
+            child = collection.value[0][0] if isinstance(collection, MappingNode) else collection.value[0]
+            item = isinstance(collection, SequenceNode)
+            first = self.dash_before(child) if item else child.start_mark.index
+            start, end = self.line_start(first), self.line_end(collection)
+            offset = self.insertion_point(collection)
+        except Refused:
+            return None
+        if start <= key.start_mark.index or self.text[start:first].strip(" ") \
+                or not self.text.endswith("\n", 0, end):  # the last line of a text without a line break
+            return None
+        return Refill(offset, first - start, isinstance(collection, SequenceNode), Edit(start, end, ""))
 
     def fill_null(self, path: Path, key: Node | None, node: Node, value: Any) -> None:
         """Replace an empty or null value by a collection."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,16 @@ class FileResult:
     profiles: int = 0  # of which seccomp or AppArmor profiles, checked by the profile rules
     # Each object linted, in order, with the codes of the rules that apply to it (JUnit test cases).
     checked: list[tuple[ObjectRef, tuple[str, ...]]] = field(default_factory=list)
+    fallback: str | None = None  # why the C composer refused the input that the pure one read
+    data: dict[int, Any] | None = None  # with keep_data (for --fix): each document's data, by index
+
+
+def is_chart_values(path: str) -> bool:
+    """A chart's values file (`values.yaml`, `values-prod.yaml` beside its Chart.yaml): data that templates
+    read, never a template, though its strings may hold template actions for `tpl`."""
+    directory, name = os.path.split(path)
+    return name.startswith("values") and name.endswith((".yaml", ".yml")) \
+        and os.path.isfile(os.path.join(directory, "Chart.yaml"))
 
 
 def uses_chart_values(document: Document) -> bool:
@@ -131,7 +142,7 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
 
 
 def lint_source(source: Source, rules: list[Rule], settings: Settings,
-                origin: OriginMap | None = None) -> FileResult:
+                origin: OriginMap | None = None, keep_data: bool = False) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
     or whose scalars use chart values. A render (`origin` given) is linted whatever it holds, and its
     findings and problems moved to the files that wrote them.
@@ -146,7 +157,8 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings,
     baseline = settings.baseline if origin is not None else None
     try:
         own = settings if baseline is None else replace(settings, baseline=None)
-        result = _lint_source(source, rules, own, templated=origin is None and "{{" in source.text)
+        templated = origin is None and "{{" in source.text and not is_chart_values(source.path)
+        result = _lint_source(source, rules, own, templated, keep_data)
     finally:
         if collecting:
             gc.enable()
@@ -159,8 +171,9 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings,
     return result
 
 
-def _lint_source(source: Source, rules: list[Rule], settings: Settings, templated: bool) -> FileResult:
-    result = FileResult(source.path, source)
+def _lint_source(source: Source, rules: list[Rule], settings: Settings, templated: bool,
+                 keep_data: bool = False) -> FileResult:
+    result = FileResult(source.path, source, data={} if keep_data else None)
     try:
         apparmor = apparmor_profiles(source)
     except AppArmorSyntaxError as err:
@@ -182,6 +195,9 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
                 return FileResult(source.path, source, skipped=HELM_HINT)
             result.documents += 1
             suppressions.check_document(document)
+            result.fallback = result.fallback or document.fallback
+            if result.data is not None:
+                result.data[document.index] = document.data
             objects = list(objects_of(document))
             if not objects:
                 result.not_kubernetes += 1

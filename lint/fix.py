@@ -19,6 +19,21 @@ class Edit:
     start: int
     end: int
     text: str
+    refill: Refill | None = None  # for an edit that empties a block collection: see Refill
+
+
+@dataclass(frozen=True)
+class Refill:
+    """How an edit that empties a block collection (`securityContext: {}` for its last key removed)
+    composes with other fixes' lines inserted into that collection in the same pass: the entries (or
+    items, `- x`) inserted at `offset` with `indent` columns keep it a block collection, so `instead`
+    deletes only the lines of what is removed. (Applied alone, `{}` stays: an empty block collection
+    does not exist.)"""
+
+    offset: int
+    indent: int
+    item: bool  # the collection is a list: the lines inserted are items
+    instead: Edit
 
 
 @dataclass(frozen=True)

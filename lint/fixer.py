@@ -14,22 +14,25 @@ file is left as it was and the failure is reported.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import dataclasses
 import difflib
 import os
 import re
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from klint.config import Settings
-from klint.document import InputError, Path, parse_documents
+from klint.document import Path
 from klint.edits import same_value
 from klint.engine import FileResult, Finding, Problem, lint_source, read_source
-from klint.fix import Applicability, Edit, Fix
-from klint.k8s import ObjectRef, format_path, lookup, objects_of
+from klint.fix import Applicability, Edit, Fix, Refill
+from klint.k8s import ObjectRef, format_path, lookup
 from klint.rule import Rule
 from klint.source import Source
 
@@ -60,15 +63,16 @@ class FixOutcome:
     error: str | None = None  # why the file was left untouched although fixes were available
     undecoded: bytes = b""  # given bytes that could not be read as text: standard input passes through
     original: FileResult | None = None  # the findings in the text as read, should the fixed one not be stored
+    passes: int = 0  # the passes that applied fixes
 
     @property
     def changed(self) -> bool:
         return self.source is not None and self.text != self.source.text
 
     def output(self) -> bytes:
-        """The bytes to store: the fixed text, with the original's BOM."""
+        """The bytes to store: the fixed text, with the original's encoding and BOM."""
         assert self.source is not None
-        return self.source.original_text(self.text).encode("utf-8")
+        return self.source.encode(self.text)
 
 
 @dataclass
@@ -83,10 +87,57 @@ class _State:
 
 @dataclass
 class _Group:
-    """One fix to apply and the findings it fixes."""
+    """One fix to apply and the findings it fixes; `fix` may be composed with the other fixes of its
+    pass (`_compose`), `alone` is the fix as the rule built it."""
 
     fix: Fix
     findings: list[Finding]
+    alone: Fix | None = None
+
+    def uncomposed(self) -> _Group:
+        return self if self.alone is None else _Group(self.alone, self.findings)
+
+
+class _Taken:
+    """The edits chosen for a pass, in text order. They do not touch (but for insertions at one
+    place), so their ends are in order too: the edits a new one may touch are the few just before
+    where it would go."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+        self.edits: list[Edit] = []
+
+    def touches(self, edit: Edit) -> bool:
+        index = bisect.bisect_right(self.spans, (edit.end, sys.maxsize))
+        while index > 0:
+            index -= 1
+            if self.spans[index][1] < edit.start:
+                return False
+            if _touch(edit, self.edits[index]):
+                return True
+        return False
+
+    def add(self, edit: Edit) -> None:
+        index = bisect.bisect_right(self.spans, (edit.start, edit.end))
+        self.spans.insert(index, (edit.start, edit.end))
+        self.edits.insert(index, edit)
+
+
+class _Changed:
+    """The (document, path) pairs that a pass's fixes change, with their prefixes: whether a path is
+    inside what another fix changes, or holds it, is a few set look-ups."""
+
+    def __init__(self) -> None:
+        self.paths: set[tuple[int, Path]] = set()
+        self.prefixes: set[tuple[int, Path]] = set()
+
+    def conflicts(self, document: int, path: Path) -> bool:
+        return (document, path) in self.prefixes or any(
+            (document, path[:length]) in self.paths for length in range(len(path) + 1))
+
+    def add(self, document: int, path: Path) -> None:
+        self.paths.add((document, path))
+        self.prefixes.update((document, path[:length]) for length in range(len(path) + 1))
 
 
 class _Fixer:
@@ -100,49 +151,52 @@ class _Fixer:
 
     def state(self, text: str) -> _State | str:
         """The text linted and decoded, or why it is unusable."""
-        source = Source(self.source.path, text, self.source.has_bom)
-        result = lint_source(source, self.rules, self.settings)
+        source = Source(self.source.path, text, self.source.has_bom, self.source.encoding)
+        result = lint_source(source, self.rules, self.settings, keep_data=True)
         if result.problems:
             problem = result.problems[0]
             return f"the fixed text does not parse ({problem.message} at {problem.line}:{problem.column})"
         if result.skipped:
             return f"the fixed text is skipped ({result.skipped})"
-        try:
-            documents = list(parse_documents(source))
-        except InputError as err:  # pragma: no cover - lint_source reports the same error first
-            return f"the fixed text does not parse ({err.message})"
-        objects = [obj.ref for document in documents for obj in objects_of(document)]
-        return _State(text, result, {document.index: document.data for document in documents}, objects)
+        assert result.data is not None
+        return _State(text, result, result.data, [ref for ref, _ in result.checked])
 
     def choose(self, state: _State) -> list[_Group]:
         """The fixes to apply in one pass: applicable, not rejected before, and independent of each
         other: their edits do not touch, and no fix changes a path inside what another changes
         (removing a list while another fix adds a field to one of its items). Findings that share
-        an identical fix (two rules asking for the same edit) share it."""
+        an identical fix (two rules asking for the same edit) share it. Near-linear in the findings:
+        edits are kept in text order and paths in sets."""
         chosen: list[_Group] = []
-        taken: list[Edit] = []
-        changed: list[tuple[int, Path]] = []
-        for finding in state.result.findings:
+        by_edits: dict[tuple[Edit, ...], _Group] = {}
+        taken = _Taken()
+        changed = _Changed()
+        candidates = [finding for finding in state.result.findings if self.applies(finding)]
+        for finding in candidates:
             fix = finding.fix
-            if fix is None or not fix.applicable or fix.applicability not in self.allowed \
-                    or finding.suppressed is not None:
-                continue
-            key = finding_key(finding)
-            if key in self.rejected:
-                continue
-            twin = next((group for group in chosen if group.fix.edits == fix.edits), None)
+            assert fix is not None
+            twin = by_edits.get(fix.edits)
             if twin is not None:
                 twin.findings.append(finding)
                 continue
             paths = _fixed_paths(fix, finding)
-            if any(_touch(edit, other) for edit in fix.edits for other in taken) or any(
-                    document == other_document and (path[:len(other)] == other or other[:len(path)] == path)
-                    for document, path in paths for other_document, other in changed):
+            if any(taken.touches(edit) for edit in fix.edits) \
+                    or any(changed.conflicts(document, path) for document, path in paths):
                 continue
-            chosen.append(_Group(fix, [finding]))
-            taken.extend(fix.edits)
-            changed.extend(paths)
-        return chosen
+            group = _Group(fix, [finding])
+            chosen.append(group)
+            by_edits[fix.edits] = group
+            for edit in fix.edits:
+                taken.add(edit)
+            for document, path in paths:
+                changed.add(document, path)
+        return _compose(_postpone_emptying(chosen, candidates))
+
+    def applies(self, finding: Finding) -> bool:
+        """Whether `--fix` (with these settings) applies the finding's fix, unless it was left out."""
+        fix = finding.fix
+        return fix is not None and fix.applicable and fix.applicability in self.allowed \
+            and finding.suppressed is None and finding_key(finding) not in self.rejected
 
     def check(self, before: _State, groups: list[_Group]) -> _State | str:
         """The state after applying the groups' fixes to `before`, or why that is not acceptable."""
@@ -161,6 +215,7 @@ class _Fixer:
         current = first
         applied: list[_Group] = []
         seen = {source.text}
+        passes = 0
         for _ in range(MAX_PASSES):
             chosen = self.choose(current)
             if not chosen:
@@ -174,6 +229,7 @@ class _Fixer:
             seen.add(state.text)
             applied.extend(kept)
             current = state
+            passes += 1
         else:
             if self.choose(current):
                 return self.failed(first, f"the fixes do not settle within {MAX_PASSES} passes")
@@ -183,7 +239,7 @@ class _Fixer:
                 return self.failed(first, f"verification failed: {problem}")
         fixed = [finding for group in applied for finding in group.findings]
         return FixOutcome(source.path, source, current.text, current.result, fixed, self.left_out,
-                          original=first.result)
+                          original=first.result, passes=passes)
 
     def apply_pass(self, current: _State, chosen: list[_Group]) -> tuple[_State, list[_Group]] | None:
         """Apply a pass's fixes together; when that fails its check, try each alone, leave out those
@@ -196,6 +252,7 @@ class _Fixer:
             return None
         accepted: list[tuple[_Group, _State]] = []
         for group in chosen:
+            group = group.uncomposed()
             alone = self.check(current, [group])
             if isinstance(alone, str):
                 self.reject(group, alone)
@@ -203,7 +260,7 @@ class _Fixer:
                 accepted.append((group, alone))
         if not accepted:
             return None
-        groups = [group for group, _ in accepted]
+        groups = _compose([group for group, _ in accepted])
         together = self.check(current, groups) if len(groups) > 1 else accepted[0][1]
         if isinstance(together, str):
             return accepted[0][1], groups[:1]  # the others are tried again in the next pass
@@ -279,25 +336,153 @@ def _show(path: Path) -> str:
     return format_path(path) or "its root"
 
 
+def _postpone_emptying(chosen: list[_Group], candidates: list[Finding]) -> list[_Group]:
+    """A fix that empties a block collection waits for the pass in which the fixes that insert lines
+    into it are applied (those that touch another fix of this one are not), so that the two compose
+    and it stays a block collection; unless nothing else would be applied."""
+    inserted = _inserted([edit for finding in candidates if finding.fix is not None
+                          for edit in finding.fix.edits])
+    if not inserted:
+        return chosen
+    now = _inserted([edit for group in chosen for edit in group.fix.edits])
+    kept = [group for group in chosen
+            if not any(edit.refill is not None and _refilled(edit.refill, inserted)
+                       and not _refilled(edit.refill, now) for edit in group.fix.edits)]
+    return kept or chosen
+
+
+def _inserted(edits: list[Edit]) -> set[tuple[int, int, bool]]:
+    """(offset, indent, item) of the whole lines the edits insert: mapping entries, or list items."""
+    inserted = set()
+    for edit in edits:
+        if edit.start == edit.end and edit.text.endswith("\n"):
+            entry = _ENTRY_HEAD.match(edit.text)
+            if entry:
+                inserted.add((edit.start, len(entry["indent"]), False))
+            item = _ITEM_HEAD.match(edit.text)
+            if item:
+                inserted.add((edit.start, len(item["indent"]), True))
+    return inserted
+
+
+def _compose(groups: list[_Group]) -> list[_Group]:
+    """The fixes of a pass that edit one mapping, as one edit:
+
+    - lines that fixes insert into a block collection that another fix empties keep it a block
+      collection: that fix then deletes the lines of what it removes rather than writing `{}`
+      (`Refill`);
+    - fixes that each create the same missing mapping at one place (`securityContext:` with one
+      field) create it once, with every field under it.
+
+    So the pass parses and the fixes settle together."""
+    inserted = _inserted([edit for group in groups for edit in group.fix.edits])
+    if not inserted:
+        return groups
+    for group in groups:
+        fix = group.fix
+        if any(edit.refill is not None and _refilled(edit.refill, inserted) for edit in fix.edits):
+            edits = tuple(edit.refill.instead if edit.refill is not None and _refilled(edit.refill, inserted)
+                          else edit for edit in fix.edits)
+            group.alone, group.fix = fix, dataclasses.replace(fix, edits=edits)
+    _merge_new_mappings(groups)
+    return groups
+
+
+def _merge_new_mappings(groups: list[_Group]) -> None:
+    """Insertions at one place that begin with the same `key:` line of a new block mapping (`_touch`
+    lets them meet when their fields differ) become the first one's, with all their fields."""
+    first_of: dict[tuple[int, str], tuple[_Group, Edit, list[str]]] = {}
+    merged: dict[int, dict[Edit, Edit | None]] = {}  # id(group) -> replaced edits (None: dropped)
+    for group in groups:
+        for edit in group.fix.edits:
+            head = _new_mapping_head(edit)
+            if head is None:
+                continue
+            key = (edit.start, head)
+            if key not in first_of:
+                first_of[key] = (group, edit, [edit.text[len(head):]])
+                continue
+            owner, first, bodies = first_of[key]
+            bodies.append(edit.text[len(head):])
+            merged.setdefault(id(owner), {})[first] = Edit(first.start, first.end, head + "".join(bodies))
+            merged.setdefault(id(group), {})[edit] = None
+    for group in groups:
+        replaced = merged.get(id(group))
+        if replaced:
+            edits = tuple(new for edit in group.fix.edits
+                          for new in [replaced.get(edit, edit)] if new is not None)
+            group.alone = group.alone or group.fix
+            group.fix = dataclasses.replace(group.fix, edits=edits)
+
+
+def _new_mapping_head(edit: Edit) -> str | None:
+    """The first line of whole lines inserted that start a block mapping (`    securityContext:`, its
+    fields on the lines below, indented deeper), or None."""
+    if edit.start != edit.end or not edit.text.endswith("\n"):
+        return None
+    match = _MAPPING_HEAD.match(edit.text)
+    return match[0] if match else None
+
+
+def _new_mapping_fields(edit: Edit, head: str) -> set[str] | None:
+    """The keys of the fields directly under a new mapping's head, or None when its body is not
+    plain entries."""
+    body = edit.text[len(head):]
+    first = _ENTRY_HEAD.match(body)
+    if first is None:
+        return None
+    indent = first["indent"]
+    if len(indent) <= len(head) - len(head.lstrip(" ")):
+        return None
+    fields = set()
+    for line in body.splitlines(keepends=True):
+        if line.startswith(indent) and not line.startswith(indent + " "):
+            entry = _ENTRY_HEAD.match(line)
+            if entry is None:
+                return None
+            fields.add(entry["key"])
+    return fields
+
+
+def _refilled(refill: Refill, inserted: set[tuple[int, int, bool]]) -> bool:
+    return (refill.offset, refill.indent, refill.item) in inserted
+
+
 def _touch(a: Edit, b: Edit) -> bool:
     """Edits that overlap or meet: applying both in one pass would make their order matter. The
-    exception: whole lines inserted at one place as entries of one mapping (same indentation),
-    under different keys (fixes that each add a field to the same securityContext)."""
+    exception: whole lines inserted at one place as entries of mappings, under different keys of one
+    mapping (fixes that each add a field to the same securityContext) or of mappings that end there
+    nested in each other (a container's field and its pod's, at the end of both): `apply_edits`
+    puts the deeper ones first."""
     if a.start == a.end == b.start == b.end and a.text.endswith("\n") and b.text.endswith("\n"):
         first, second = _ENTRY_HEAD.match(a.text), _ENTRY_HEAD.match(b.text)
-        if first and second and first["indent"] == second["indent"] and first["key"] != second["key"]:
+        if first and second and (first["indent"] != second["indent"] or first["key"] != second["key"]):
             return False
+        # the same new mapping created by both, with different fields: `_compose` creates it once
+        head = _new_mapping_head(a)
+        if head is not None and head == _new_mapping_head(b):
+            fields, others = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
+            if fields is not None and others is not None and not fields & others:
+                return False
     return a.start <= b.end and b.start <= a.end
 
 
 _ENTRY_HEAD = re.compile(r"(?P<indent> *)(?P<key>[A-Za-z_][\w.-]*):[ \r\n]")
+_ITEM_HEAD = re.compile(r"(?P<indent> *)-[ \r\n]")
+_MAPPING_HEAD = re.compile(r" *[A-Za-z_][\w.-]*:\r?\n")
+
+
+def _indent(edit: Edit) -> int:
+    return len(edit.text) - len(edit.text.lstrip(" "))
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
     """Splice non-overlapping edits into the text (offsets are into the text as given)."""
     out = []
     position = len(text)
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+    # Lines inserted at one place go deeper-indented first: they end the inner of nested mappings.
+    for edit in sorted(edits, key=lambda e: (e.start, e.end, -_indent(e) if e.start == e.end else 0),
+                       reverse=True):
         if edit.end > position:
             raise ValueError("overlapping edits")
         out.append(text[edit.end:position])

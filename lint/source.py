@@ -8,6 +8,7 @@ columns in a `Span` are 1-based, as every report shows them.
 from __future__ import annotations
 
 import bisect
+import codecs
 from dataclasses import dataclass, field
 
 BOM = "\ufeff"
@@ -39,21 +40,36 @@ class Source:
     path: str  # as shown in reports
     text: str  # decoded, BOM removed
     has_bom: bool = False
+    encoding: str = "utf-8"  # of the bytes read, and so written: "utf-8", "utf-16-le" or "utf-16-be"
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_bytes(cls, path: str, data: bytes) -> Source:
-        has_bom = data.startswith(b"\xef\xbb\xbf")
-        if has_bom:
+        """UTF-8, with or without a BOM, and UTF-16 with its BOM, as kubectl reads files (its
+        FileVisitor decodes UTF-16 by its BOM) and go-yaml reads streams; not UTF-32, which
+        neither reads."""
+        if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+            raise SourceDecodeError("UTF-32 text is not read by kubectl or the API server: save it as UTF-8 "
+                                    "(or UTF-16)", 1, 1)
+        encoding = "utf-8"
+        has_bom = True
+        if data.startswith(codecs.BOM_UTF8):
             data = data[3:]
+        elif data.startswith(codecs.BOM_UTF16_LE):
+            data, encoding = data[2:], "utf-16-le"
+        elif data.startswith(codecs.BOM_UTF16_BE):
+            data, encoding = data[2:], "utf-16-be"
+        else:
+            has_bom = False
         try:
-            text = data.decode("utf-8")
+            text = data.decode(encoding)
         except UnicodeDecodeError as err:
-            before = data[: err.start].decode("utf-8", errors="replace")
+            before = data[: err.start].decode(encoding, errors="replace")
             line = before.count("\n") + 1
             column = len(before) - (before.rfind("\n") + 1) + 1
-            raise SourceDecodeError(f"not valid UTF-8 ({err.reason})", line, column) from None
-        return cls(path, text, has_bom)
+            name = encoding.upper().replace("-LE", "").replace("-BE", "")
+            raise SourceDecodeError(f"not valid {name} ({err.reason})", line, column) from None
+        return cls(path, text, has_bom, encoding)
 
     @classmethod
     def from_text(cls, path: str, text: str) -> Source:
@@ -64,6 +80,10 @@ class Source:
         """The text as it is stored on disk (with its BOM, if it had one)."""
         body = self.text if text is None else text
         return BOM + body if self.has_bom else body
+
+    def encode(self, text: str | None = None) -> bytes:
+        """The bytes to store for the text: in the encoding read, with the BOM read."""
+        return self.original_text(text).encode(self.encoding)
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""

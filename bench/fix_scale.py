@@ -1,0 +1,66 @@
+"""`--fix --unsafe-fixes` against plain linting on one file of many pods (the fixer must stay near-linear).
+
+    .venv/bin/python bench/fix_scale.py [--pods 500 1000 2000 10000]
+
+For each size, writes one stream of N synthetic Pods (every container with fixable findings; a third
+with a `securityContext:` whose only key is `runAsUser: 0`, which a fix removes while others insert keys
+under it), then times, in this process, linting it (every rule) and fixing it in memory with unsafe
+fixes, and prints both, their ratio, the fixer's passes and the findings fixed. Timings vary with the
+machine's load: compare the ratios of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from klint.config import Settings
+from klint.engine import lint_source
+from klint.fixer import fix_source
+from klint.source import Source
+
+
+def pods(count: int) -> str:
+    documents = []
+    for i in range(count):
+        if i % 3 == 0:
+            context = "    securityContext:\n      runAsUser: 0\n"
+        elif i % 3 == 1:
+            context = ("    securityContext:\n      privileged: true\n"
+                       "      capabilities:\n        add: [NET_ADMIN]\n")
+        else:
+            context = ""
+        documents.append(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  labels:\n    app: web-{i % 7}\n"
+            f"spec:\n  hostNetwork: {'true' if i % 5 == 0 else 'false'}\n  containers:\n"
+            f"  - name: app\n    image: nginx:1.27\n{context}"
+            f"  - name: sidecar\n    image: busybox:1.36\n    args: [sleep, infinity]\n")
+    return "---\n".join(documents)
+
+
+def measure(count: int) -> None:
+    settings = Settings()
+    rules = settings.enabled_rules()
+    source = Source.from_text(f"pods-{count}.yaml", pods(count))
+    started = time.perf_counter()
+    linted = lint_source(source, rules, settings)
+    lint_time = time.perf_counter() - started
+    started = time.perf_counter()
+    outcome = fix_source(source, rules, settings, unsafe=True)
+    fix_time = time.perf_counter() - started
+    size = len(source.text) / 1e6
+    print(f"{count:>6} pods ({size:.2f} MB): lint {lint_time:7.2f} s ({len(linted.findings)} findings), "
+          f"fix {fix_time:7.2f} s ({fix_time / lint_time:4.1f}x lint), {outcome.passes} passes, "
+          f"{len(outcome.fixed)} fixed, {len(outcome.result.findings)} left"
+          + (f", failed: {outcome.error}" if outcome.error else ""), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pods", type=int, nargs="+", default=[500, 1000, 2000, 10000])
+    for count in parser.parse_args().pods:
+        measure(count)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""`--fix` at scale: the fixes of one mapping compose in one pass (removing its last key while others
+insert keys under it), lines inserted at one place into nested mappings go together, and a file of
+many pods settles in a few passes (behaviour, not timing: bench/fix_scale.py measures)."""
+
+from __future__ import annotations
+
+from helpers import dedent
+
+from klint.config import Settings
+from klint.document import parse_documents
+from klint.edits import remove_field
+from klint.fix import Applicability, Edit
+from klint.fixer import FixOutcome, apply_edits, fix_source
+from klint.k8s import objects_of
+from klint.source import Source
+
+ROOT_USER = dedent("""
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: p
+    spec:
+      containers:
+      - name: c
+        image: nginx
+        securityContext:
+          runAsUser: 0
+    """)
+
+ROOT_USER_FIXED = dedent("""
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: p
+    spec:
+      containers:
+      - name: c
+        image: nginx
+        securityContext:
+          readOnlyRootFilesystem: true
+          runAsNonRoot: true
+          capabilities:
+            drop:
+            - ALL
+          allowPrivilegeEscalation: false
+      securityContext:
+        seccompProfile:
+          type: RuntimeDefault
+      automountServiceAccountToken: false
+    """)
+
+
+def fix_all(text: str) -> FixOutcome:
+    settings = Settings()
+    return fix_source(Source.from_text("pods.yaml", text), settings.enabled_rules(), settings, unsafe=True)
+
+
+def test_removing_a_mappings_last_key_composes_with_keys_inserted_under_it() -> None:
+    outcome = fix_all(ROOT_USER)
+    assert outcome.error is None and not outcome.left_out
+    assert outcome.text == ROOT_USER_FIXED  # a block mapping still, never `securityContext: {}` refilled
+    assert outcome.passes == 1
+    assert not outcome.result.findings
+
+
+def test_alone_the_emptied_mapping_is_written_as_an_empty_flow_mapping() -> None:
+    obj = next(objects_of(next(parse_documents(Source.from_text("p.yaml", ROOT_USER)))))
+    path = ("spec", "containers", 0, "securityContext", "runAsUser")
+    fix = remove_field(obj, path, Applicability.UNSAFE, "remove runAsUser")
+    assert fix is not None and len(fix.edits) == 1
+    edit = fix.edits[0]
+    assert apply_edits(ROOT_USER, [edit]).endswith("    securityContext: {}\n")
+    assert edit.refill is not None
+    inserted = Edit(edit.refill.offset, edit.refill.offset, "      runAsNonRoot: true\n")
+    assert apply_edits(ROOT_USER, [edit.refill.instead, inserted]).endswith(
+        "    securityContext:\n      runAsNonRoot: true\n")
+
+
+def test_lines_inserted_at_one_place_into_nested_mappings_go_deepest_first() -> None:
+    text = "spec:\n  a:\n    b: 1\n"
+    edits = [Edit(len(text), len(text), "z: 3\n"), Edit(len(text), len(text), "  y: 2\n"),
+             Edit(len(text), len(text), "    x: 1\n")]
+    assert apply_edits(text, edits) == text + "    x: 1\n  y: 2\nz: 3\n"
+
+
+def pods(count: int) -> str:
+    return "---\n".join(
+        f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\nspec:\n  containers:\n"
+        f"  - name: app\n    image: nginx:1.27\n    securityContext:\n      runAsUser: 0\n"
+        f"  - name: sidecar\n    image: busybox\n    securityContext:\n      privileged: true\n"
+        for i in range(count))
+
+
+def test_a_file_of_many_pods_settles_in_a_few_passes() -> None:
+    outcome = fix_all(pods(120))
+    assert outcome.error is None and not outcome.left_out
+    assert not outcome.result.findings
+    assert outcome.passes <= 2
+    assert outcome.text.count("securityContext: {}") == 0
+    assert outcome.text.count("    securityContext:\n      readOnlyRootFilesystem: true\n") == 120
+    assert outcome.text.count("      privileged: false\n") == 120
+    assert outcome.text.count("  automountServiceAccountToken: false\n") == 120
+
+
+def test_fixes_that_each_create_one_missing_mapping_create_it_once_in_one_pass() -> None:
+    text = dedent("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+        spec:
+          automountServiceAccountToken: false
+          securityContext:
+            seccompProfile:
+              type: RuntimeDefault
+          containers:
+          - name: c
+            image: nginx
+        """)
+    outcome = fix_all(text)
+    assert outcome.error is None and not outcome.left_out and not outcome.result.findings
+    assert outcome.passes == 1
+    assert outcome.text == text + (
+        "    securityContext:\n"
+        "      allowPrivilegeEscalation: false\n"
+        "      capabilities:\n"
+        "        drop:\n"
+        "        - ALL\n"
+        "      runAsNonRoot: true\n"
+        "      readOnlyRootFilesystem: true\n")
