@@ -34,6 +34,13 @@ def main() -> None:
     `klint PATH...` lints files and directories (`-` reads standard input);
     see `klint lint --help` for its options.
     """
+    from klint.plugins import PluginError
+
+    try:
+        registry.catalogue()  # plugins load here: a broken one is an error before anything runs
+    except PluginError as err:
+        click.echo(f"klint: error: {err}", err=True)
+        sys.exit(2)
 
 
 def _color(choice: str, stream: TextIO) -> bool:
@@ -86,17 +93,31 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--stdin-filename", default="-", help="Name standard input in reports.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--policy", "policy_paths", multiple=True, metavar="PATH",
+              help="Rego policies to run beside the rules: .rego files (conftest or admission style) or "
+                   "Gatekeeper ConstraintTemplate and Constraint YAML, or directories of them (repeatable).")
+@click.option("--namespace", "namespaces", multiple=True, metavar="PACKAGE",
+              help="Rego package whose deny, violation and warn rules to run (repeatable) "
+                   "[default: main and kubernetes.admission].")
+@click.option("--all-namespaces", is_flag=True,
+              help="Run the deny, violation and warn rules of every package.")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="JSON or YAML document for the policies' `data` (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
                  config_file: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
                  pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
-                 color: str, verbose: bool) -> None:
+                 color: str, policy_paths: tuple[str, ...], namespaces: tuple[str, ...], all_namespaces: bool,
+                 data_files: tuple[str, ...], verbose: bool) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input)."""
     from klint import runner
     from klint.document import C_COMPOSER
     from klint.reporters import Report, renderer
+
+    registry.use_policy_rules(_policy_rules(policy_paths, namespaces, all_namespaces, data_files, paths,
+                                            exclude))
 
     try:
         settings = config.load(config_file).override(
@@ -136,6 +157,29 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                    f"{report.count('objects')} objects, {report.count('not_kubernetes')} non-Kubernetes "
                    f"documents skipped, {len(rules)} rules, {composer}", err=True)
     sys.exit(2 if unwritten else report.exit_code())
+
+
+def _policy_rules(policy_paths: tuple[str, ...], namespaces: tuple[str, ...], all_namespaces: bool,
+                  data_files: tuple[str, ...], paths: tuple[str, ...],
+                  exclude: tuple[str, ...]) -> list[type[Rule]]:
+    """The rules of `--policy`; a broken policy is an error (exit 2). Without `--policy` nothing of
+    the policy engine is imported."""
+    if not policy_paths:
+        if namespaces or all_namespaces or data_files:
+            raise click.UsageError("--namespace, --all-namespaces and --data need --policy")
+        return []
+    from klint import policies
+    from klint.policies.engine import PolicyError
+
+    try:
+        loaded = policies.load(policy_paths, namespaces=namespaces, all_namespaces=all_namespaces,
+                               data_files=data_files, objects=lambda: policies.run_objects(paths, exclude))
+    except PolicyError as err:
+        click.echo(f"klint: error: {err}", err=True)
+        sys.exit(2)
+    for note in loaded.notes:
+        click.echo(f"klint: note: {note}", err=True)
+    return list(loaded.rules)
 
 
 def _write_report(path: str, text: str) -> None:
