@@ -153,12 +153,13 @@ def load(paths: Sequence[str], *, namespaces: Sequence[str] = (), all_namespaces
     sandbox = Sandbox(specs, time_limit)
     atexit.register(sandbox.close)
     rules: list[type[PolicyRule]] = []
+    group: list[Binding] = []  # every binding: an object is evaluated by all of them at once
 
     if modules:
         checker = Engine()
         infos: list[ModuleInfo] = [checker.add_module(module) for module in modules]
         for spec, input_of, rule_specs, exemptions in conftest.plan(infos, namespaces, all_namespaces, data):
-            binding = Binding(sandbox, len(specs), input_of)
+            binding = Binding(sandbox, len(specs), input_of, group)
             specs.append(spec)
             for rule_spec in rule_specs:
                 style = "admission" if input_of is conftest.admission_input else "conftest"
@@ -169,7 +170,7 @@ def load(paths: Sequence[str], *, namespaces: Sequence[str] = (), all_namespaces
 
     notes = [note for template in templates for note in template.not_evaluated]
     if templates or constraints:
-        rules += _gatekeeper_rules(templates, constraints, sandbox, specs, objects, notes)
+        rules += _gatekeeper_rules(templates, constraints, sandbox, specs, objects, notes, group)
     if specs:
         sandbox.check()  # evaluation errors found without input, and runaway policies, are load errors
     return Policies(rules, notes, sandbox if specs else None)
@@ -178,7 +179,7 @@ def load(paths: Sequence[str], *, namespaces: Sequence[str] = (), all_namespaces
 def _gatekeeper_rules(templates: list[gatekeeper.Template], constraints: list[gatekeeper.Constraint],
                       sandbox: Sandbox, specs: list[EngineSpec],
                       objects: Callable[[], Iterable[dict[str, Any]]] | None,
-                      notes: list[str]) -> list[type[PolicyRule]]:
+                      notes: list[str], group: list[Binding]) -> list[type[PolicyRule]]:
     by_kind: dict[str, tuple[gatekeeper.Template, int]] = {}
     inventory: dict[str, Any] | None = None
     namespaces: dict[str, dict[str, Any]] = {}
@@ -211,7 +212,7 @@ def _gatekeeper_rules(templates: list[gatekeeper.Template], constraints: list[ga
             raise PolicyError(constraint.path, constraint.line, 1,
                               f"no ConstraintTemplate given for kind {constraint.kind} "
                               f"(constraint {constraint.name})")
-        binding = Binding(sandbox, found[1], _constraint_input(constraint, namespaces))
+        binding = Binding(sandbox, found[1], _constraint_input(constraint, namespaces), group)
         grouped.setdefault(constraint.kind, []).append((binding, constraint))
     rules: list[type[PolicyRule]] = []
     for kind, members in sorted(grouped.items()):

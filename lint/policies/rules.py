@@ -25,15 +25,17 @@ _STEP = re.compile(r"\[(\d+)\]|\[\"([^\"]*)\"\]|([^.\[\]]+)")
 
 
 class Binding:
-    """One engine of the sandbox and how an object becomes its input; each object is evaluated once
-    for all the engine's rules (the first of its rules to check the object asks, the others reuse)."""
+    """One engine of the sandbox and how an object becomes its input. The bindings of a run form a
+    group: the first rule to check an object evaluates it for every binding of the group, in one round
+    trip to the worker, and the others read their values."""
 
     def __init__(self, sandbox: Sandbox, index: int, input_of: Callable[[K8sObject], dict[str, Any] | None],
-                 object_path: Path = ()) -> None:
+                 group: list[Binding]) -> None:
         self.sandbox = sandbox
         self.index = index
         self.input_of = input_of  # None: the policy does not apply to the object
-        self.object_path = object_path  # where the object sits in the input (for `field` paths)
+        self.group = group
+        group.append(self)
         # The last object evaluated (the id of its data) and the engine's answer.
         self._last: tuple[int, list[Any] | PolicyError | None] | None = None
 
@@ -41,20 +43,28 @@ class Binding:
         """The value of the engine's rule at `position` on `obj`; None when the policy does not apply
         (or was stopped). A rule that failed on the object raises RuleError."""
         if self._last is None or self._last[0] != id(obj.data):
-            given = self.input_of(obj)
-            values: list[Any] | PolicyError | None = None
-            if given is not None:
-                try:
-                    values = self.sandbox.evaluate(self.index, json.dumps(given, default=str))
-                except PolicyError as err:
-                    values = err
-            self._last = (id(obj.data), values)
+            _evaluate(self.group, obj)
+        assert self._last is not None
         values = self._last[1]
         value = values if isinstance(values, PolicyError) else None if values is None else values[position]
         if isinstance(value, PolicyError):
             where = f"evaluating {obj.ref} of {obj.document.source.path}"
             raise RuleError(value.path, value.line, value.column, f"{value.message} ({where})")
         return value
+
+
+def _evaluate(group: list[Binding], obj: K8sObject) -> None:
+    key = id(obj.data)
+    asked = []
+    for binding in group:
+        binding._last = (key, None)
+        given = binding.input_of(obj)
+        if given is not None:
+            asked.append((binding, json.dumps(given, default=str)))
+    if asked:
+        answers = group[0].sandbox.evaluate([(binding.index, text) for binding, text in asked])
+        for (binding, _), answer in zip(asked, answers, strict=True):
+            binding._last = (key, answer)
 
 
 class PolicyRule(Rule):

@@ -60,57 +60,44 @@ class Sandbox:
         self._selector: selectors.BaseSelector | None = None
         self._buffer = b""
 
-    def evaluate(self, index: int, input_json: str) -> list[Any] | None:
-        """Each rule's value, or the PolicyError it failed with; None when the engine was stopped on
-        an earlier object (reported then). A PolicyError raised is the whole job's."""
-        if index in self.stopped:
-            return None
+    def evaluate(self, jobs: list[tuple[int, str]]) -> list[list[Any] | PolicyError | None]:
+        """Each job's (engine index, input JSON) answer, in one round trip: each rule's value, or the
+        PolicyError that rule failed with; a PolicyError for the whole job (it failed, or its engine
+        was stopped now); None when its engine was stopped on an earlier object (reported then)."""
+        answers: list[list[Any] | PolicyError | None] = [None] * len(jobs)
+        live = [position for position, (index, _) in enumerate(jobs) if index not in self.stopped]
+        if not live:
+            return answers
         worker = self._start()
         assert worker.stdin is not None
         try:
-            worker.stdin.write(f"{index}\t{input_json}\n".encode())
+            worker.stdin.write(b"".join(f"{jobs[p][0]}\t{jobs[p][1]}\n".encode() for p in live))
             worker.stdin.flush()
+        except OSError:
+            pass  # the worker died: read_line says so
+        for done, position in enumerate(live):
+            index = jobs[position][0]
             line = self._read_line(time.monotonic() + self.time_limit)
-        except (BrokenPipeError, OSError, EOFError):
-            line = None
-        if line is None:  # out of time, or the worker died (out of memory)
-            self.close()
-            spec = self.specs[index]
-            first = spec.modules[0]
-            self.stopped[index] = PolicyError(
-                first.path, 1 + first.line_offset, 1,
-                f"policy {spec.name} was stopped: it did not finish within {self.time_limit:g} s or "
-                f"ran out of memory, and is not evaluated on the remaining objects")
-            raise self.stopped[index]
-        status, _, payload = line.partition("\t")
-        if status != "ok":
-            raise PolicyError(**json.loads(payload))
-        values_json, _, errors_json = payload.partition("\t")
-        values: list[Any] = json.loads(values_json)
-        for position, error in json.loads(errors_json or "{}").items():
-            values[int(position)] = PolicyError(**error)
-        return values
+            if line is None:  # out of time, or the worker died (out of memory): stop that engine
+                self.close()
+                spec = self.specs[index]
+                first = spec.modules[0]
+                self.stopped[index] = answers[position] = PolicyError(
+                    first.path, 1 + first.line_offset, 1,
+                    f"policy {spec.name} was stopped: it did not finish within {self.time_limit:g} s or "
+                    f"ran out of memory, and is not evaluated on the remaining objects")
+                rest = live[done + 1:]
+                for later, answer in zip(rest, self.evaluate([jobs[p] for p in rest]), strict=True):
+                    answers[later] = answer
+                break
+            answers[position] = _answer(line)
+        return answers
 
     def check(self) -> None:
         """Start the worker, which builds each engine and evaluates its packages once with an empty
         input (`Engine.check`): what only evaluation finds is an error now, at its place, and a
         policy that runs away whatever its input is stopped here, with an error naming it."""
         self._start()
-        if self._read_line(time.monotonic() + STARTUP_LIMIT) != "ready":
-            self.close()
-            raise PolicyError("-", 1, 1, "the policy evaluator did not start")
-        for spec in self.specs:
-            line = self._read_line(time.monotonic() + self.time_limit)
-            if line is None:
-                self.close()
-                first = spec.modules[0]
-                raise PolicyError(first.path, 1 + first.line_offset, 1,
-                                  f"policy {spec.name} was stopped: evaluated on an empty input, it did not "
-                                  f"finish within {self.time_limit:g} s or ran out of memory")
-            status, _, payload = line.partition("\t")
-            if status != "ok":
-                self.close()
-                raise PolicyError(**json.loads(payload))
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._worker is not None:
@@ -126,6 +113,21 @@ class Sandbox:
         self._selector = selectors.DefaultSelector()
         self._selector.register(worker.stdout, selectors.EVENT_READ)
         self._buffer = b""
+        if self._read_line(time.monotonic() + STARTUP_LIMIT) != "ready":
+            self.close()
+            raise PolicyError("-", 1, 1, "the policy evaluator did not start")
+        for spec in self.specs:  # each engine built and checked (again, after a restart)
+            line = self._read_line(time.monotonic() + self.time_limit)
+            if line is None:
+                self.close()
+                first = spec.modules[0]
+                raise PolicyError(first.path, 1 + first.line_offset, 1,
+                                  f"policy {spec.name} was stopped: evaluated on an empty input, it did not "
+                                  f"finish within {self.time_limit:g} s or ran out of memory")
+            status, _, payload = line.partition("\t")
+            if status != "ok":
+                self.close()
+                raise PolicyError(**json.loads(payload))
         return worker
 
     def _read_line(self, deadline: float) -> str | None:
@@ -153,6 +155,17 @@ class Sandbox:
                 self._selector.close()
             self._worker = None
             self._selector = None
+
+
+def _answer(line: str) -> list[Any] | PolicyError:
+    status, _, payload = line.partition("\t")
+    if status != "ok":
+        return PolicyError(**json.loads(payload))
+    values_json, _, errors_json = payload.partition("\t")
+    values: list[Any] = json.loads(values_json)
+    for position, error in json.loads(errors_json or "{}").items():
+        values[int(position)] = PolicyError(**error)
+    return values
 
 
 def _spec_json(spec: EngineSpec) -> dict[str, Any]:
