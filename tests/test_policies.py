@@ -193,6 +193,9 @@ def test_sarif_lists_the_policy_rules_and_points_at_the_field(tmp_path: Path) ->
      ":3:27:", "http.send is not allowed"),
     ("package main\nimport rego.v1\nwarn contains x if { x := opa.runtime().env.HOME }\n", ":3:27:",
      "opa.runtime is not allowed"),
+    # v1 keywords: not read again as v0 (where `contains` and `if` would be names and "a" a finding)
+    ("package main\ndeny contains \"a\" if { false } else := \"b\"\n", ":2:32:",
+     "else cannot be used with set rules"),
 ])
 def test_a_broken_or_refused_policy_is_an_error_at_its_place(tmp_path: Path, text: str, where: str,
                                                               message: str) -> None:
@@ -419,6 +422,7 @@ LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "gatekeepe
 @pytest.mark.parametrize("suite", [
     "general/requiredlabels", "general/allowedrepos", "general/uniqueingresshost", "general/containerlimits",
     "pod-security-policy/privileged-containers", "pod-security-policy/volumes",
+    "general/disallowedtags", "pod-security-policy/seccomp",  # v0 that calls the contains() built-in
 ])
 def test_gatekeeper_library_suites(suite: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -445,3 +449,41 @@ def test_a_missing_engine_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setitem(sys.modules, "regorus", None)  # import fails as when the extra is not installed
     with pytest.raises(PolicyError, match=r"pip install 'klint\[rego\]'"):
         load([str(EXAMPLES / "admission")])
+
+
+# --- where the engine and OPA disagree (README, "Known differences from OPA") -----------------------
+
+def evaluate(text: str, rule: str, given: object = None) -> object:
+    from klint.policies.engine import Engine, Module
+
+    engine = Engine()
+    engine.add_module(Module("p.rego", textwrap.dedent(text)))
+    engine.set_input_json(json.dumps(given or {}))
+    return json.loads(engine.evaluate_json(rule))
+
+
+def test_known_difference_a_call_across_a_line_break() -> None:
+    # OPA reads `input.a` and `(1 + 1) == 2` as two expressions; regorus reads a call of `input.a`.
+    with pytest.raises(PolicyError, match=r"could not find function input\.a"):
+        evaluate("""\
+            package p
+            x if {
+              input.a
+              (1 + 1) == 2
+            }
+            """, "data.p.x", {"a": True})
+
+
+def test_known_difference_sprintf_with_too_few_arguments() -> None:
+    # OPA prints `%!v(MISSING)`; regorus stops with an error.
+    with pytest.raises(PolicyError, match="no argument specified for format verb"):
+        evaluate('package p\nx := sprintf("%v %v", [1])\n', "data.p.x")
+
+
+def test_known_difference_a_set_rule_with_several_bodies() -> None:
+    # OPA reads `deny[m] { ... } { ... }` as two definitions (v0); regorus refuses it when evaluated.
+    with pytest.raises(PolicyError, match="else cannot be used with set rules"):
+        evaluate("""\
+            package p
+            deny[m] { input.a; m := "a" } { input.b; m := "b" }
+            """, "data.p.deny", {"a": True})

@@ -12,7 +12,9 @@ that the engine can be replaced here alone. What this module promises:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ MISSING_ENGINE = ("Rego policies need the optional engine: pip install 'klint[re
 # regorus errors start with `--> file:line:col`, then the line with a caret, then `error: ...`.
 _LOCATION = re.compile(r"-->\s*(?P<path>.+?):(?P<line>\d+):(?P<column>\d+)")
 _FUTURE_KEYWORDS = re.compile(r"^\s*import\s+future\.keywords\b", re.M)
+_V1_KEYWORDS = re.compile(r"\bcontains\b(?!\s*\()|\bif\s*\{|^\s*import\s+rego\.v1\b", re.M)
+_STRINGS_AND_COMMENTS = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|#[^\n]*')
 _MESSAGE = re.compile(r"^error:\s*(?P<message>.+)$", re.M)
 
 
@@ -111,17 +115,26 @@ class Engine:
         errors: list[PolicyError] = []
         # v1 first, unless the module imports `future.keywords`: that is v0 (where `deny[msg] if`
         # still defines a set, not an object as in v1).
-        for v0 in (True, False) if _FUTURE_KEYWORDS.search(module.text) else (False, True):
+        # A module written with v1 keywords (`contains`, `if {`) is not read again as v0, where
+        # they would be identifiers and the module would mean something else.
+        readings: tuple[bool, ...]
+        if _FUTURE_KEYWORDS.search(module.text):
+            readings = (True, False)
+        else:
+            readings = (False,) if _V1_KEYWORDS.search(_code(module.text)) else (False, True)
+        for v0 in readings:
             probe = regorus.Engine()
             probe.set_rego_v0(v0)
             try:
-                probe.add_policy(module.path, module.text)
+                with _quiet_stderr():
+                    probe.add_policy(module.path, module.text)
             except RuntimeError as err:
                 errors.append(module.located(engine_error(err, module.path)))
                 continue
             info = _describe(module, json.loads(probe.get_ast_as_json())[0]["ast"], v0)
             self._engine.set_rego_v0(v0)
-            self._engine.add_policy(module.path, module.text)
+            with _quiet_stderr():
+                self._engine.add_policy(module.path, module.text)
             self.modules.append(info)
             return info
         # Report the reading that got further: a v0 policy fails early as v1, and the other way round.
@@ -162,6 +175,29 @@ class Engine:
             if error.message.startswith("not a valid rule path"):
                 return "null"
             raise self._located(error) from None
+
+
+def _code(text: str) -> str:
+    """Rego text without its strings and comments (where keywords mean nothing)."""
+    return _STRINGS_AND_COMMENTS.sub('""', text)
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """The engine prints parser warnings (v0 keywords read as identifiers) to the process's standard
+    error, where they would garble klint's output: silence file descriptor 2 while it parses."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no standard error to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _describe(module: Module, ast: dict[str, Any], v0: bool) -> ModuleInfo:
