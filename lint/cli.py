@@ -41,6 +41,13 @@ def main() -> None:
     `klint PATH...` lints files and directories (`-` reads standard input);
     see `klint lint --help` for its options.
     """
+    from klint.plugins import PluginError
+
+    try:
+        registry.catalogue()  # plugins load here: a broken one is an error before anything runs
+    except PluginError as err:
+        click.echo(f"klint: error: {err}", err=True)
+        sys.exit(2)
 
 
 def _color(choice: str, stream: TextIO) -> bool:
@@ -135,6 +142,16 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
 @click.option("--chart-dir", type=click.Path(file_okay=False),
               help="Piped `helm template` output (-): the chart it came from, so that findings point at "
                    "its template lines.")
+@click.option("--policy", "policy_paths", multiple=True, metavar="PATH",
+              help="Rego policies to run beside the rules: .rego files (conftest or admission style) or "
+                   "Gatekeeper ConstraintTemplate and Constraint YAML, or directories of them (repeatable).")
+@click.option("--policy-namespace", "namespaces", multiple=True, metavar="PACKAGE",
+              help="Rego package whose deny, violation and warn rules to run (repeatable) "
+                   "[default: main and kubernetes.admission].")
+@click.option("--all-policy-namespaces", "all_namespaces", is_flag=True,
+              help="Run the deny, violation and warn rules of every package.")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="JSON or YAML document for the policies' `data` (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
                  config_file: Path | None,
@@ -147,7 +164,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  seccomp_root: str | None, apparmor_dir: str | None, runtime_default: str | None,
                  values_files: tuple[str, ...], set_values: tuple[str, ...],
                  set_strings: tuple[str, ...], release_name: str, namespace: str, kube_version: str | None,
-                 helm_binary: str | None, chart_dir: str | None) -> None:
+                 helm_binary: str | None, chart_dir: str | None, policy_paths: tuple[str, ...],
+                 namespaces: tuple[str, ...], all_namespaces: bool, data_files: tuple[str, ...]) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input). A directory holding
     Chart.yaml is a Helm chart and one holding kustomization.yaml a kustomization: each is rendered
     offline and its render linted, findings pointing at the template lines."""
@@ -156,6 +174,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     from klint.render import RenderOptions
     from klint.reporters import Report, renderer
 
+    registry.use_policy_rules(_policy_rules(policy_paths, namespaces, all_namespaces, data_files, paths,
+                                            exclude))
     render = RenderOptions(values=values_files, set=set_values, set_string=set_strings,
                            release_name=release_name, namespace=namespace, kube_version=kube_version,
                            helm=helm_binary, chart_dir=chart_dir)
@@ -267,6 +287,29 @@ def _profile_settings(settings: config.Settings, seccomp_root: str | None, appar
     if runtime_default:
         settings = settings.with_rule_option("seccomp-dangerous-syscall", "runtime-default", runtime_default)
     return settings
+
+
+def _policy_rules(policy_paths: tuple[str, ...], namespaces: tuple[str, ...], all_namespaces: bool,
+                  data_files: tuple[str, ...], paths: tuple[str, ...],
+                  exclude: tuple[str, ...]) -> list[type[Rule]]:
+    """The rules of `--policy`; a broken policy is an error (exit 2). Without `--policy` nothing of
+    the policy engine is imported."""
+    if not policy_paths:
+        if namespaces or all_namespaces or data_files:
+            raise click.UsageError("--namespace, --all-namespaces and --data need --policy")
+        return []
+    from klint import policies
+    from klint.policies.engine import PolicyError
+
+    try:
+        loaded = policies.load(policy_paths, namespaces=namespaces, all_namespaces=all_namespaces,
+                               data_files=data_files, objects=lambda: policies.run_objects(paths, exclude))
+    except PolicyError as err:
+        click.echo(f"klint: error: {err}", err=True)
+        sys.exit(2)
+    for note in loaded.notes:
+        click.echo(f"klint: note: {note}", err=True)
+    return list(loaded.rules)
 
 
 def _write_report(path: str, text: str) -> None:

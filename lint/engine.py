@@ -92,6 +92,15 @@ class Problem:
     message: str
 
 
+class RuleError(Exception):
+    """A rule that could not check an object (a policy that failed on it): reported as a Problem at
+    the place it names, while the other rules' findings are kept."""
+
+    def __init__(self, path: str, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.problem = Problem(path, line, column, message)
+
+
 @dataclass
 class FileResult:
     path: str
@@ -211,7 +220,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
                 obj.stream = stream
                 stream.misses = []
                 result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
-                found = check_object(obj, rules, settings)
+                found = check_object(obj, rules, settings, result.problems)
                 for profile in _object_profiles(obj, result):  # a Security Profiles Operator object's
                     result.profiles += 1
                     found.extend(check_profile(profile, rules, settings, result))
@@ -228,7 +237,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
     late = {(obj.ref.document, obj.root): position for position, obj, misses in missed
             if any(stream.first(obj, *miss) is not None for miss in misses)}
     if late:
-        _check_again(source, rules, settings, stream, late, findings, suppressions)
+        _check_again(source, rules, settings, stream, late, findings, suppressions, result.problems)
     result.findings, result.baseline_matched = suppressions.finish(
         [finding for found in findings for finding in found])
     result.findings.sort(key=Finding.sort_key)
@@ -237,7 +246,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
 
 def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: Stream,
                  late: dict[tuple[int, Path], int], findings: list[list[Finding]],
-                 suppressions: FileSuppressions) -> None:
+                 suppressions: FileSuppressions, problems: list[Problem] | None = None) -> None:
     """Check again, now that the whole stream is known, the objects whose lookups find an object that
     came after them; their source maps were freed, so their documents are parsed again (rare: inputs
     usually define a ServiceAccount or role before what uses it)."""
@@ -247,21 +256,30 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
             position = late.get((document.index, obj.root))
             if position is not None:
                 obj.stream = stream
-                findings[position] = suppressions.apply(obj, check_object(obj, rules, settings))
+                findings[position] = suppressions.apply(obj, check_object(obj, rules, settings, problems))
                 obj.stream = None
         if document.index >= last:
             break
 
 
-def check_object(obj: K8sObject, rules: list[Rule], settings: Settings) -> list[Finding]:
+def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
+                 problems: list[Problem] | None = None) -> list[Finding]:
+    """Each rule's findings on `obj`; a rule that fails on it (RuleError) adds to `problems`."""
     document: Document = obj.document
     findings = []
     for rule in rules:
         severity = settings.severity_of(rule)
-        for violation in rule.check(obj):
+        try:
+            violations = list(rule.check(obj))
+        except RuleError as err:
+            if problems is not None and err.problem not in problems:
+                problems.append(err.problem)
+            continue
+        for violation in violations:
             findings.append(Finding(
                 rule=rule,
-                severity=severity,
+                severity=(severity if violation.severity is None or rule.code in settings.severity
+                          else violation.severity),
                 message=violation.message,
                 path=document.source.path,
                 span=violation.span or obj.span(violation.path),

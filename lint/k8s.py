@@ -29,6 +29,15 @@ CANDIDATE_POD_SPEC_PATHS: tuple[Path, ...] = (
     ("spec", "template", "spec"),
     ("spec", "jobTemplate", "spec", "template", "spec"),
 )
+# Kinds of core Kubernetes whose objects have no namespace (`kubectl api-resources --namespaced=false`).
+CLUSTER_SCOPED_KINDS = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
+    "CSIDriver", "CSINode", "VolumeAttachment", "CustomResourceDefinition", "APIService",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "PriorityClass", "RuntimeClass", "IngressClass",
+    "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus",
+    "PodSecurityPolicy", "ConstraintTemplate",
+})
 CONTAINER_GROUPS = ("containers", "initContainers", "ephemeralContainers")
 # Fields a container inherits from the pod's securityContext when it does not set them itself
 # (k8s.io/kubernetes/pkg/securitycontext.DetermineEffectiveSecurityContext).

@@ -98,6 +98,9 @@ class Violation:
     container: str | None = None
     fix: Fix | None = None
     span: Span | None = None  # only when the text to point at is not the value at `path`
+    # The finding's severity when the rule's varies by finding (a Gatekeeper constraint's
+    # enforcementAction); a severity configured for the rule still wins.
+    severity: Severity | None = None
 
 
 DOC_SECTIONS = ("What it checks", "Why", "Failing example", "Passing example", "Fix")

@@ -1,0 +1,78 @@
+"""Plugin rules: installed distributions that declare an entry point in the group `klint.rules`.
+
+    [project.entry-points."klint.rules"]
+    acme = "acme_klint.rules"          # a module whose Rule subclasses register themselves on import
+    acme-extra = "acme_klint:RULES"    # or a Rule subclass, or a list of them
+
+A plugin's rules are Rule subclasses like the built-in ones (code, name, severity, a docstring with
+the same sections, `check`), listed by `klint rules` and `klint explain`. A plugin that cannot be loaded
+or whose rules are malformed is a PluginError naming it (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any
+
+from klint.rule import NAME_PATTERN, Rule, Severity
+
+GROUP = "klint.rules"
+# Codes: letters then digits (`ACME001`); the `KL` prefix belongs to klint's own rules.
+PLUGIN_CODE = re.compile(r"[A-Z][A-Z0-9]*[0-9]+")
+
+
+class PluginError(Exception):
+    pass
+
+
+def load_plugins(points: list[EntryPoint] | None = None) -> list[type[Rule]]:
+    """Load every plugin of the group (or `points`): the rules they add to `Rule.registry`."""
+    added: list[type[Rule]] = []
+    for point in entry_points(group=GROUP) if points is None else points:
+        before = set(Rule.registry.values())
+        where = f"plugin {point.name!r} ({point.value}, entry point group {GROUP})"
+        try:
+            loaded = point.load()
+        except Exception as err:
+            raise PluginError(f"{where} cannot be loaded: {type(err).__name__}: {err}") from None
+        new = [rule for rule in Rule.registry.values() if rule not in before]
+        for rule in _declared(loaded, where):
+            if rule not in new and rule not in before:
+                new.append(rule)
+        for rule in new:
+            _validate(rule, where)
+        added.extend(new)
+    return added
+
+
+def _declared(loaded: Any, where: str) -> list[type[Rule]]:
+    """The rules an entry point names: none for a module (its classes registered on import), the
+    class itself, or each class of a list."""
+    if isinstance(loaded, ModuleType):
+        return []
+    items = loaded if isinstance(loaded, list | tuple) else [loaded]
+    for item in items:
+        if not (inspect.isclass(item) and issubclass(item, Rule)):
+            raise PluginError(f"{where} must name a module, a Rule subclass or a list of them, not {item!r}")
+    return list(items)
+
+
+def _validate(rule: type[Rule], where: str) -> None:
+    code = getattr(rule, "code", None)
+    problems = []
+    if not isinstance(code, str) or not PLUGIN_CODE.fullmatch(code) or code.startswith("KL"):
+        problems.append(f"code {code!r} must be letters then digits, not starting with KL (e.g. ACME001)")
+    if not isinstance(getattr(rule, "name", None), str) or not NAME_PATTERN.fullmatch(rule.name):
+        problems.append(f"name {getattr(rule, 'name', None)!r} must be kebab-case")
+    if not isinstance(getattr(rule, "severity", None), Severity):
+        problems.append("severity must be a klint.rule.Severity")
+    if not rule.summary():
+        problems.append("a docstring is required (its first line is the summary)")
+    if rule.check is Rule.check:
+        problems.append("check(obj) is not implemented")
+    if problems:
+        Rule.registry.pop(code, None) if isinstance(code, str) else None
+        raise PluginError(f"{where}: rule {rule.__name__}: " + "; ".join(problems))
