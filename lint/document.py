@@ -275,8 +275,11 @@ def resolve_plain(text: str) -> Any:
             return number
     if _GO_FLOAT.fullmatch(plain):
         real = float(plain)
-        if not math.isinf(real):  # strconv.ParseFloat fails out of range: go-yaml keeps the string
-            return real
+        if math.isinf(real):  # strconv.ParseFloat fails out of range: go-yaml keeps the string
+            return text
+        # sigs.k8s.io/yaml hands the API server JSON written by encoding/json, which writes a whole float
+        # below 1e21 without a fraction (`0.0`, `0e0` -> `0`): an integer field reads it as that integer
+        return int(real) if real.is_integer() and abs(real) < 1e21 else real
     return text
 
 

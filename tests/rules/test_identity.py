@@ -228,3 +228,10 @@ def test_root_group_fix_removes_the_zeros() -> None:
               securityContext: {}
         """)
     assert outcome.result.findings == []
+
+
+def test_run_as_user_zero_written_as_a_float_is_root() -> None:
+    for zero in ("0.0", "0e0"):
+        text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                f"  securityContext: {{runAsUser: {zero}}}\n  containers: [{{name: a, image: x}}]\n")
+        assert where(text, "run-as-user-root") == ["5:21"], zero
