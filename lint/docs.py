@@ -57,11 +57,11 @@ yet (its "since" version below) does not run. A newer version is accepted and ev
 `{format_pss_version(LATEST_PSS_VERSION)}`, as upstream evaluates a version newer than its own, with
 a note on standard error.
 
-Shapes that the API server rejects before admission are reported by `invalid-field` rather than
-judged as upstream's checks would judge them: `containers: [null]` (upstream would check an empty
-container), a volume with two sources (upstream's restricted check takes the first allowed one), and a
-pod template whose `spec` is null (klint sees no pod there; upstream would still read its seccomp and
-AppArmor annotations). `subPath` mounts are not reported for CVE-2021-25741: the fix is in every
+Shapes that the API server rejects before admission are not judged as upstream's checks would judge
+them: `containers: [null]` (upstream would check an empty container) and a volume with two sources
+(upstream's restricted check takes the first allowed one) are reported by `invalid-field`; a pod
+template whose `spec` is null is no pod to klint (the API server rejects it for lacking containers;
+upstream would still read its seccomp and AppArmor annotations). `subPath` mounts are not reported for CVE-2021-25741: the fix is in every
 supported kubelet (1.19.15, 1.20.11, 1.21.5, 1.22.2 and later), and a manifest does not say which
 kubelet runs it.
 """
