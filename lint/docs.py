@@ -61,9 +61,9 @@ Shapes that the API server rejects before admission are not judged as upstream's
 them: `containers: [null]` (upstream would check an empty container) and a volume with two sources
 (upstream's restricted check takes the first allowed one) are reported by `invalid-field`; a pod
 template whose `spec` is null is no pod to klint (the API server rejects it for lacking containers;
-upstream would still read its seccomp and AppArmor annotations). `subPath` mounts are not reported for CVE-2021-25741: the fix is in every
-supported kubelet (1.19.15, 1.20.11, 1.21.5, 1.22.2 and later), and a manifest does not say which
-kubelet runs it.
+upstream would still read its seccomp and AppArmor annotations). `subPath` mounts are not reported
+for CVE-2021-25741: the fix is in every supported kubelet (1.19.15, 1.20.11, 1.21.5, 1.22.2 and
+later), and a manifest does not say which kubelet runs it.
 """
 
 
