@@ -33,13 +33,18 @@ def use_policy_rules(rules: Iterable[type[Rule]]) -> None:
     _policy_rules = tuple(sorted(rules, key=lambda rule: rule.code))
 
 
-def select(selector: str) -> list[type[Rule]]:
-    """Rules named by a code, a kebab-case name or a code prefix (`KL1`); [] when nothing matches."""
+def names(rule: type[Rule] | Rule, selector: str, shortest_prefix: int = 2) -> bool:
+    """Whether `selector` names the rule: its code, its kebab-case name, or a prefix of its code
+    (`KL1`, compared in any case) of at least `shortest_prefix` characters."""
     wanted = selector.strip()
     upper = wanted.upper()
-    return [rule for rule in all_rules()
-            if rule.name == wanted or rule.code == wanted or rule.code == upper
-            or (len(upper) >= 2 and rule.code.upper().startswith(upper))]
+    return (rule.name == wanted or rule.code in (wanted, upper)
+            or (len(upper) >= shortest_prefix and rule.code.upper().startswith(upper)))
+
+
+def select(selector: str) -> list[type[Rule]]:
+    """Rules named by a code, a kebab-case name or a code prefix (`KL1`); [] when nothing matches."""
+    return [rule for rule in all_rules() if names(rule, selector)]
 
 
 def find(selector: str) -> type[Rule] | None:

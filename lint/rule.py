@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from klint.document import Path
 from klint.fix import Fix
-from klint.k8s import Container, K8sObject
+from klint.k8s import Container, K8sObject, PodSpec
 from klint.source import Span
 
 LATEST_PSS_VERSION = (1, 37)
@@ -196,16 +196,41 @@ class Rule:
         return self.pss is None or obj.pod is not None
 
 
-class ContainerRule(Rule):
-    """A rule that looks at each container of a pod spec (all three container lists)."""
+class KindRule(Rule):
+    """A rule about objects of some kinds (`kinds`): `check_kind` runs for each of them."""
+
+    kinds: ClassVar[tuple[str, ...]]
+
+    def applies_to(self, obj: K8sObject) -> bool:
+        return obj.kind in self.kinds
+
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
+        if obj.kind in self.kinds:
+            yield from self.check_kind(obj)
+
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+        raise NotImplementedError
+
+
+class PodRule(Rule):
+    """A rule about pod specs: `check_pod` runs for each object that has one."""
 
     def applies_to(self, obj: K8sObject) -> bool:
         return obj.pod is not None
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None:
-            return
-        for container in obj.pod.containers:
+        if obj.pod is not None:
+            yield from self.check_pod(obj, obj.pod)
+
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        raise NotImplementedError
+
+
+class ContainerRule(PodRule):
+    """A rule that looks at each container of a pod spec (all three container lists)."""
+
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        for container in pod.containers:
             yield from self.check_container(container)
 
     def check_container(self, container: Container) -> Iterator[Violation]:

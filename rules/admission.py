@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from klint.k8s import K8sObject, as_dict, as_list
-from klint.rule import Rule, Severity, Violation
+from klint.rule import KindRule, Severity, Violation
 
 WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 WEBHOOK_DOC = "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/"
@@ -32,7 +32,7 @@ def failure_policy(obj: K8sObject, webhook: dict[str, Any]) -> str:
     return policy if isinstance(policy, str) else default
 
 
-class WebhookFailsOpen(Rule):
+class WebhookFailsOpen(KindRule):
     """Policy webhooks should not fail open.
 
     ## What it checks
@@ -90,12 +90,9 @@ class WebhookFailsOpen(Rule):
     precision = "high"
     references = (WEBHOOK_DOC + "#failure-policy",)
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in WEBHOOK_KINDS
+    kinds = WEBHOOK_KINDS
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in WEBHOOK_KINDS:
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for index, webhook in webhooks(obj):
             name = webhook.get("name")
             if not isinstance(name, str) or not any(engine in name for engine in POLICY_ENGINES):
@@ -137,7 +134,7 @@ def covers_pods(webhook: dict[str, Any]) -> bool:
     return False
 
 
-class WebhookCoversKubeSystem(Rule):
+class WebhookCoversKubeSystem(KindRule):
     """Webhooks that fail closed should leave kube-system out.
 
     ## What it checks
@@ -208,12 +205,9 @@ class WebhookCoversKubeSystem(Rule):
     severity = Severity.LOW
     references = (WEBHOOK_DOC + "#avoiding-operating-on-the-kube-system-namespace",)
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in WEBHOOK_KINDS
+    kinds = WEBHOOK_KINDS
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in WEBHOOK_KINDS:
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for index, webhook in webhooks(obj):
             fails_closed = failure_policy(obj, webhook) == "Fail"
             if not fails_closed or not covers_pods(webhook) or exempts_kube_system(webhook):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from klint.k8s import Container, K8sObject, as_dict, as_list
-from klint.rule import ContainerRule, Rule, Severity, Violation
+from klint.k8s import Container, K8sObject, PodSpec, as_dict, as_list
+from klint.rule import ContainerRule, KindRule, PodRule, Severity, Violation
 from klint.rules.common import pod_field
 from klint.rules.objects import PRIVATE_KEY, is_literal, names_credential
 
@@ -99,7 +99,7 @@ class EnvCredentials(ContainerRule):
                                          "valueFrom.secretKeyRef", container.name)
 
 
-class ServiceExternalIPs(Rule):
+class ServiceExternalIPs(KindRule):
     """Services should not set external IPs.
 
     ## What it checks
@@ -152,12 +152,9 @@ class ServiceExternalIPs(Rule):
     references = ("https://github.com/kubernetes/kubernetes/issues/97076",)
     equivalents = {"trivy": ("KSV108",)}
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "Service"
+    kinds = ("Service",)
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind != "Service":
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for index, address in enumerate(as_list(obj.get(("spec", "externalIPs")))):
             yield Violation(("spec", "externalIPs", index),
                             f'Service "{obj.ref.name}" claims the external IP {address} (spec.externalIPs'
@@ -165,7 +162,7 @@ class ServiceExternalIPs(Rule):
                             "(CVE-2020-8554); use a LoadBalancer Service instead")
 
 
-class PersistentVolumeHostPath(Rule):
+class PersistentVolumeHostPath(KindRule):
     """PersistentVolumes should not be host paths.
 
     ## What it checks
@@ -216,12 +213,9 @@ class PersistentVolumeHostPath(Rule):
     severity = Severity.HIGH
     references = ("https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",)
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "PersistentVolume"
+    kinds = ("PersistentVolume",)
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind != "PersistentVolume":
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for source in ("hostPath", "local"):
             path = as_dict(obj.get(("spec", source))).get("path")
             if isinstance(path, str):
@@ -230,7 +224,7 @@ class PersistentVolumeHostPath(Rule):
                                 f"(spec.{source}); pods whose claims bind to it mount the node's directory")
 
 
-class GitRepoVolume(Rule):
+class GitRepoVolume(PodRule):
     """Pods must not use gitRepo volumes.
 
     ## What it checks
@@ -292,13 +286,7 @@ class GitRepoVolume(Rule):
     references = ("https://kubernetes.io/docs/concepts/storage/volumes/#gitrepo",
                   "https://github.com/kubernetes/kubernetes/issues/128885")
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.pod is not None
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         for index, volume in enumerate(as_list(pod.data.get("volumes"))):
             if "gitRepo" in as_dict(volume):
                 setting = (*pod.path, "volumes", index, "gitRepo")
@@ -307,7 +295,7 @@ class GitRepoVolume(Rule):
                                          "root (CVE-2024-10220); clone in an init container instead")
 
 
-class ShareProcessNamespace(Rule):
+class ShareProcessNamespace(PodRule):
     """Pods should not share one process namespace between their containers.
 
     ## What it checks
@@ -353,20 +341,15 @@ class ShareProcessNamespace(Rule):
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/",)
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.pod is not None
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None:
-            return
-        setting = obj.pod.field("shareProcessNamespace")
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        setting = pod.field("shareProcessNamespace")
         if setting.value is True:
             yield Violation(setting.path, "pod shares one process namespace between its containers "
                                           "(shareProcessNamespace: true); remove it unless they must signal "
                                           "each other")
 
 
-class HostAliases(Rule):
+class HostAliases(PodRule):
     """Pods should not override name resolution with hostAliases.
 
     ## What it checks
@@ -413,13 +396,7 @@ class HostAliases(Rule):
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/",)
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.pod is not None
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         for index, alias in enumerate(as_list(pod.data.get("hostAliases"))):
             alias = as_dict(alias)
             names = ", ".join(str(name) for name in as_list(alias.get("hostnames")))

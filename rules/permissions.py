@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from klint.k8s import K8sObject, as_list
-from klint.rule import Rule, Severity, Violation
+from klint.rule import Severity, Violation
 from klint.rules.common import RBAC_GOOD_PRACTICES
-from klint.rules.serviceaccounts import RBAC_KINDS, rules_of, strings
+from klint.rules.serviceaccounts import RoleRule, rules_of, strings
 
 RBAC_DOC = "https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
 
@@ -34,7 +34,7 @@ def granted_verbs(rule: dict[str, Any], verbs: frozenset[str]) -> list[str]:
     return sorted(verbs) if "*" in listed else sorted(listed & verbs)
 
 
-class GrantRule(Rule):
+class GrantRule(RoleRule):
     """A role grants one of `VERBS` on one of `RESOURCES` (API group, resource): one finding per policy
     rule, at the first `resources` item that grants it (a `*` there is also `rbac-wildcard`'s)."""
 
@@ -45,12 +45,7 @@ class GrantRule(Rule):
     # A rule limited to named objects (`resourceNames`) grants those alone: pass it.
     RESOURCE_NAMES_LIMIT: ClassVar[bool] = False
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in RBAC_KINDS
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in RBAC_KINDS:
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             if self.RESOURCE_NAMES_LIMIT and as_list(rule.get("resourceNames")):
                 continue
@@ -513,7 +508,7 @@ class RbacEphemeralContainers(GrantRule):
     ADVICE = "grant it in a namespaced Role to the few who debug"
 
 
-class RbacApproveCertificates(Rule):
+class RbacApproveCertificates(RoleRule):
     """Roles should not let subjects approve certificate signing requests.
 
     ## What it checks
@@ -568,18 +563,13 @@ class RbacApproveCertificates(Rule):
     equivalents = {"checkov": ("CKV_K8S_156",)}
     GROUP = "certificates.k8s.io"
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in RBAC_KINDS
-
     def _api_client(self, rule: dict[str, Any]) -> bool:
         """Whether the signers a rule may approve for include the API server's client signer (all of
         them when no `resourceNames` limit it)."""
         names = [name for _, name in strings(rule, "resourceNames")]
         return not names or any(name in self.CLIENT_SIGNERS for name in names)
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in RBAC_KINDS:
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         approval: tuple[int, int, str] | None = None
         approves = False
         for index, rule in rules_of(obj):

@@ -17,7 +17,7 @@ from klint.fix import Applicability
 from klint.k8s import K8sObject, PodSpec
 from klint.profiles.apparmor import profile_names
 from klint.profiles.seccomp import SeccompProfile, is_seccomp_profile
-from klint.rule import Rule, Severity, Violation
+from klint.rule import PodRule, Severity, Violation
 from klint.rules.confinement import (
     APPARMOR_ANNOTATION,
     APPARMOR_DOC,
@@ -89,7 +89,7 @@ def seccomp_references(pod: PodSpec) -> Iterator[tuple[Path, str | None, Any, st
                    value[len("localhost/"):], f"annotation {key}")
 
 
-class SeccompLocalhostProfile(Rule):
+class SeccompLocalhostProfile(PodRule):
     """A `Localhost` seccomp profile must name a profile file the kubelet can load.
 
     ## What it checks
@@ -165,13 +165,7 @@ class SeccompLocalhostProfile(Rule):
         if self.root and not os.path.isdir(self.root):
             raise ValueError(f"the seccomp root {self.root} is not a directory")
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.pod is not None
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         for path, container, relative, where in seccomp_references(pod):
             problem = self.problem(obj, relative)
             if problem:
@@ -221,7 +215,7 @@ def apparmor_references(pod: PodSpec) -> Iterator[tuple[Path, str | None, Any, s
                    f"annotation {key}")
 
 
-class AppArmorLocalhostProfile(Rule):
+class AppArmorLocalhostProfile(PodRule):
     """A `Localhost` AppArmor profile must name a profile loaded on the node.
 
     ## What it checks
@@ -288,13 +282,7 @@ class AppArmorLocalhostProfile(Rule):
         if self.directory and not os.path.isdir(self.directory):
             raise ValueError(f"the AppArmor directory {self.directory} is not a directory")
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.pod is not None
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         for path, container, name, where in apparmor_references(pod):
             problem = self.problem(name)
             if problem:
@@ -331,7 +319,7 @@ def annotation_field(value: str) -> dict[str, str] | None:
     return None
 
 
-class DeprecatedProfileAnnotation(Rule):
+class DeprecatedProfileAnnotation(PodRule):
     """A seccomp or AppArmor profile is set by a deprecated annotation instead of the field.
 
     ## What it checks
@@ -403,13 +391,7 @@ class DeprecatedProfileAnnotation(Rule):
     min_pss_version = SECCOMP_ANNOTATION_FIELDS_VERSION
     references = (SECCOMP_DOC, APPARMOR_DOC)
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.pod is not None
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         by_name = {container.name: container for container in pod.containers}
         for key, value in string_annotations(pod, SECCOMP_POD_ANNOTATION):
             if key == SECCOMP_POD_ANNOTATION:

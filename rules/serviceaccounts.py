@@ -10,7 +10,7 @@ from klint.fix import Applicability
 from klint.k8s import RBAC_BINDING_KINDS as BINDING_KINDS
 from klint.k8s import RBAC_ROLE_KINDS as RBAC_KINDS
 from klint.k8s import K8sObject, as_dict, as_list
-from klint.rule import Rule, Severity, Violation
+from klint.rule import KindRule, Rule, Severity, Violation
 from klint.rules.common import FALCO_K8S_AUDIT_RULES, RBAC_GOOD_PRACTICES
 
 SERVICE_ACCOUNT_DOC = ("https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/"
@@ -51,6 +51,12 @@ def grants_everything(role: K8sObject) -> bool:
                 and ("*" in verbs or verbs >= ALL_VERBS)):
             return True
     return False
+
+
+class RoleRule(KindRule):
+    """A rule about Roles and ClusterRoles."""
+
+    kinds = RBAC_KINDS
 
 
 class AutomountServiceAccountToken(Rule):
@@ -254,7 +260,7 @@ class ClusterAdminBinding(Rule):
                 and (subjects[0].get("kind"), subjects[0].get("name")) == ("Group", "system:masters"))
 
 
-class RbacWildcard(Rule):
+class RbacWildcard(RoleRule):
     """Roles should not grant wildcard verbs or resources.
 
     ## What it checks
@@ -308,12 +314,7 @@ class RbacWildcard(Rule):
         "falco": ("ClusterRole With Wildcard Created",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in RBAC_KINDS
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in RBAC_KINDS:
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             for key, what in (("verbs", "every verb"), ("resources", "every resource")):
                 for position, item in strings(rule, key):
@@ -323,7 +324,7 @@ class RbacWildcard(Rule):
                                         f'("*" in rules[{index}].{key}); list the {key} it needs')
 
 
-class RbacPodExec(Rule):
+class RbacPodExec(RoleRule):
     """Roles should not let subjects exec into or attach to pods.
 
     ## What it checks
@@ -386,12 +387,7 @@ class RbacPodExec(Rule):
     SESSIONS = {"pods/exec": "exec", "pods/attach": "attach", "*/exec": "exec", "*/attach": "attach",
                 "*": "exec and attach"}
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in RBAC_KINDS
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in RBAC_KINDS:
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             groups = {item for _, item in strings(rule, "apiGroups")}
             verbs = sorted({item for _, item in strings(rule, "verbs")} & {"create", "get", "*"})
@@ -406,7 +402,7 @@ class RbacPodExec(Rule):
                                     f"({resource} with {granted} in rules[{index}]); remove {resource}")
 
 
-class RbacEscalation(Rule):
+class RbacEscalation(RoleRule):
     """Roles should not grant the verbs that escalate privileges.
 
     ## What it checks
@@ -468,12 +464,7 @@ class RbacEscalation(Rule):
         "impersonate": ("users", "groups", "serviceaccounts", "uids", "userextras"),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in RBAC_KINDS
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in RBAC_KINDS:
-            return
+    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             resources = {item.split("/")[0] for _, item in strings(rule, "resources")}
             for position, verb in strings(rule, "verbs"):

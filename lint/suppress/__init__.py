@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from klint import registry
 from klint.k8s import K8sObject, ObjectRef
 from klint.rule import Rule
 from klint.source import Source, Span
@@ -29,12 +30,9 @@ META_RULES = frozenset({UNUSED_SUPPRESSION, BLANKET_SUPPRESSION})
 
 
 def matches(selector: str, rule: Rule) -> bool:
-    """Whether a rule named in a suppression (a code, name or code prefix, as `--select` takes them;
-    a policy's or plugin's id as it is) means `rule`."""
-    wanted = selector.strip()
-    upper = wanted.upper()
-    return (rule.name == wanted or rule.code in (wanted, upper)
-            or (len(upper) >= 3 and upper.startswith("KL") and rule.code.startswith(upper)))
+    """Whether a rule named in a suppression means `rule`: as `--select` names rules, but a prefix
+    must be three characters at least, so that `ignore[KL]` is no blanket suppression in disguise."""
+    return registry.names(rule, selector, shortest_prefix=3)
 
 
 @dataclass(eq=False)
