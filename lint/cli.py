@@ -266,11 +266,11 @@ def _write_baseline(path: str, results: list[Any], settings: config.Settings) ->
     from klint.suppress import baseline
 
     counting = [finding for result in results for finding in result.findings if finding.suppressed is None]
+    recorded = baseline.of(path, counting)
     try:
-        _write_report(path, baseline.render(path, counting, __version__))
+        _write_report(path, baseline.render(recorded, __version__))
     except OSError as err:
         raise click.ClickException(f"cannot write the baseline {path}: {err.strerror or err}") from None
-    recorded = baseline.load(path)
     for result in results:
         result.findings, result.baseline_matched = recorded.apply(result.findings)
     click.echo(f"klint: recorded {recorded.size()} findings in the baseline {path}", err=True)

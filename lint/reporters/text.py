@@ -141,15 +141,22 @@ def fix_diff(text: str, fix: Fix, color: bool) -> list[str]:
     return out
 
 
-def text_of(result: FileResult, path: str) -> str | None:
-    """The text a finding's lines are in: the input's, or for a render the template file's."""
-    if result.source is not None and path == result.source.path:
-        return result.source.text
+def _file_text(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8-sig") as handle:
             return handle.read()
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def text_of(result: FileResult, path: str, read: dict[str, str | None]) -> str | None:
+    """The text a finding's lines are in: the input's, or for a render the template file's (read once
+    a report, into `read`)."""
+    if result.source is not None and path == result.source.path:
+        return result.source.text
+    if path not in read:
+        read[path] = _file_text(path)
+    return read[path]
 
 
 def render(report: Report, color: bool) -> str:
@@ -168,6 +175,7 @@ def render_full(report: Report, color: bool) -> str:
 def _render(report: Report, color: bool, format_one: Callable[[Finding, str | None], str],
             blank_between: bool = False) -> str:
     lines: list[str] = []
+    read: dict[str, str | None] = {}  # template files, for the code frames of a render's findings
     for result in report.results:
         block = [printable(f"{p.path}:{p.line}:{p.column}: ERROR {p.message}") for p in result.problems]
         if result.skipped:
@@ -176,7 +184,7 @@ def _render(report: Report, color: bool, format_one: Callable[[Finding, str | No
             if finding.suppressed is None:
                 if blank_between and block:
                     block.append("")
-                block.append(format_one(finding, text_of(result, finding.path)))
+                block.append(format_one(finding, text_of(result, finding.path, read)))
         if block:
             if lines:
                 lines.append("")

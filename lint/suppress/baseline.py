@@ -113,13 +113,27 @@ def load(path: str) -> Baseline:
     return Baseline(path, counts)
 
 
-def render(path: str, findings: list[Finding], version: str) -> str:
+def of(path: str, findings: list[Finding]) -> Baseline:
     """The baseline of `findings` (those that count), to be written at `path`."""
-    base = Baseline(path, {})
-    counts = Counter(entry_key(finding, base.relative(finding.path)) for finding in findings)
+    counts: dict[str, Counter[Key]] = {}
+    base = Baseline(path, counts)
+    for finding in findings:
+        file, *key = entry_key(finding, base.relative(finding.path))
+        counts.setdefault(str(file), Counter())[tuple(key)] += 1
+    return base
+
+
+def render(baseline: Baseline, version: str) -> str:
+    """The baseline file's text: sorted, one finding a line."""
+    entries = [((file, *key), count) for file, counter in baseline.counts.items()
+               for key, count in counter.items()]
+
+    def order(entry: tuple[Key, int]) -> tuple[str, ...]:
+        return tuple("" if part is None else part for part in entry[0])
+
     lines = []
-    for key in sorted(counts, key=lambda key: tuple("" if part is None else part for part in key)):
-        entry = dict(zip(KEYS, key, strict=True)) | {"count": counts[key]}
+    for key, count in sorted(entries, key=order):
+        entry = dict(zip(KEYS, key, strict=True)) | {"count": count}
         lines.append("    " + json.dumps(entry, ensure_ascii=False))
     body = ",\n".join(lines)
     return (f'{{\n  "schema": "{SCHEMA}",\n  "klint": {json.dumps(version)},\n  "findings": ['
