@@ -28,7 +28,7 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from klint.document import Document, Path, decode_scalar, key_string, resolve_plain
-from klint.fix import Applicability, Edit, Fix, Refill
+from klint.fix import Applicability, Edit, Emptying, Fix, Refill
 from klint.k8s import K8sObject, format_path, lookup
 
 
@@ -42,7 +42,8 @@ def set_field(obj: K8sObject, path: Path, value: Any, applicability: Applicabili
 
 
 def remove_field(obj: K8sObject, path: Path, applicability: Applicability, description: str) -> Fix | None:
-    """Delete the mapping entry at `path` (key and value, with its line when it has one of its own)."""
+    """Delete the mapping entry at `path` (key and value, with its line when it has one of its own);
+    the mappings it empties too, up to the object's own keys (no `seLinuxOptions: {}` left behind)."""
     return _build(obj, path, applicability, description, lambda e, p: e.remove(p))
 
 
@@ -55,13 +56,9 @@ def add_list_item(obj: K8sObject, path: Path, item: Any, applicability: Applicab
 def remove_list_item(obj: K8sObject, path: Path, applicability: Applicability,
                      description: str) -> Fix | None:
     """Delete the list item at `path` (whose last step is its index); the list's key too when the item
-    is its only one and the key has siblings, as a person would (no `volumes: []` left behind)."""
+    is its only one, as a person would (no `volumes: []` left behind)."""
     if not path or not isinstance(path[-1], int):
         raise ValueError(f"remove_list_item needs a path ending in an index, got {format_path(path)}")
-    items, parent = obj.get(path[:-1]), obj.get(path[:-2])
-    if (isinstance(items, list) and len(items) == 1 and len(path) > 1 and isinstance(path[-2], str)
-            and isinstance(parent, dict) and len(parent) > 1):  # an emptied mapping would turn `{}`
-        return remove_field(obj, path[:-1], applicability, description)
     return _build(obj, path, applicability, description, lambda e, p: e.remove_item(p), changed=path[:-1])
 
 
@@ -95,12 +92,12 @@ def combine(description: str, applicability: Applicability, *fixes: Fix | None) 
 
 
 def _merge_deletions(edits: list[Edit]) -> list[Edit]:
-    """Deletions that overlap or meet, as one: removing two blocks that share a line break (the last
-    block of a file without a final one takes the break before it) deletes their union."""
+    """Deletions that overlap, as one: removing two blocks that share a line break (the last block of
+    a file without a final one takes the break before it) deletes their union."""
     merged: list[Edit] = []
     for edit in edits:
         last = merged[-1] if merged else None
-        if last is not None and not last.text and not edit.text and edit.start <= last.end:
+        if last is not None and not last.text and not edit.text and edit.start < last.end:
             merged[-1] = Edit(last.start, max(last.end, edit.end), "")
         else:
             merged.append(edit)
@@ -120,7 +117,7 @@ class Refused(Exception):
 
 def _build(obj: K8sObject, path: Path, applicability: Applicability, description: str,
            action: Any, changed: Path | None = None) -> Fix | None:
-    editor = _Editor(obj.document)
+    editor = _Editor(obj.document, len(obj.root) + 1)
     try:
         action(editor, (*obj.root, *path))
     except Refused as err:
@@ -277,8 +274,9 @@ class _Editor:
     scalar), and an alias node carries the marks of the anchored node it stands for (so an alias
     is recognised by starting before the key or item it belongs to)."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, floor: int) -> None:
         self.document = document
+        self.floor = floor  # the length of the paths of the object's own keys (`spec`): never removed
         self.text = document.source.text
         self.edits: list[Edit] = []
 
@@ -325,46 +323,91 @@ class _Editor:
         if path not in self.document.entries:
             return
         chain = self.chain(path)
-        (_, parent_key, parent), (_, key, value) = chain[-2:]
+        (_, _, parent), (_, key, value) = chain[-2:]
         assert isinstance(parent, MappingNode) and key is not None
         self.check_subtree(value)
         if sum(1 for k, _ in parent.value if isinstance(k, ScalarNode)
                and key_string(decode_scalar(k)) == path[-1]) > 1:
             raise Refused(f"the key {path[-1]} appears more than once")
-        pairs = parent.value
-        index = next(i for i, (k, _) in enumerate(pairs) if k is key)
-        if parent.flow_style:
-            self.remove_flow(parent, index)
-        elif len(pairs) == 1:
-            self.collapse(parent_key, parent, "{}")
-        elif self.text[self.line_start(key.start_mark.index):key.start_mark.index].strip(" "):
-            # The key shares its line with what precedes it (`- hostNetwork: true`): keep the
-            # line's beginning and pull the next key up into its place.
-            if index != 0:
-                raise Refused("the key does not start its own line")
-            self.edit(key.start_mark.index, pairs[1][0].start_mark.index, "")
-        else:
-            self.delete_lines(self.line_start(key.start_mark.index), self.line_end(value))
+        self.remove_child(chain)
 
     def remove_item(self, path: Path) -> None:
         if path not in self.document.entries:
             return
         chain = self.chain(path)
-        (_, sequence_key, sequence), (_, _, item) = chain[-2:]
-        assert isinstance(sequence, SequenceNode)
-        self.check_subtree(item)
-        index = path[-1]
-        assert isinstance(index, int)
-        if sequence.flow_style:
-            self.remove_flow(sequence, index)
-        elif len(sequence.value) == 1:
-            self.collapse(sequence_key, sequence, "[]")
-        else:
-            dash = self.dash_before(item)
+        assert isinstance(chain[-2][2], SequenceNode)
+        self.check_subtree(chain[-1][2])
+        self.remove_child(chain)
+
+    def remove_child(self, chain: list[tuple[Path, Node | None, Node]]) -> None:
+        """Remove the chain's last node from its collection. A collection that it empties goes too,
+        with its key, and so on up (no `add: []`, `seLinuxOptions: {}` left behind), but for the
+        object's own keys (`spec`) and list items, which become `{}` or `[]` instead."""
+        top = len(chain) - 1
+        while self.removable(chain[top - 1]) and len(chain[top - 1][2].value) == 1:
+            top -= 1
+        (_, collection_key, collection), (_, key, node) = chain[top - 1:top + 1]
+        assert isinstance(collection, (MappingNode, SequenceNode))
+        emptying = self.emptying(chain[:top + 1])
+        index = next(i for i, child in enumerate(collection.value)
+                     if (child[0] is key if isinstance(collection, MappingNode) else child is node))
+        if collection.flow_style:
+            self.remove_flow(collection, index)
+        elif len(collection.value) == 1:
+            self.collapse(collection_key, collection, "{}" if isinstance(collection, MappingNode) else "[]")
+        elif isinstance(collection, SequenceNode):
+            dash = self.dash_before(node)
             start = self.line_start(dash)
             if self.text[start:dash].strip(" "):
                 raise Refused("the list item does not start its own line")
-            self.delete_lines(start, self.line_end(item))
+            self.delete_lines(start, self.line_end(node), self.emptied_refill(chain[top:]), emptying)
+        elif key is None:
+            raise AssertionError("a mapping entry without a key")
+        elif self.text[self.line_start(key.start_mark.index):key.start_mark.index].strip(" "):
+            # The key shares its line with what precedes it (`- hostNetwork: true`): keep the
+            # line's beginning and pull the next key up into its place.
+            if index != 0:
+                raise Refused("the key does not start its own line")
+            self.edit(key.start_mark.index, collection.value[1][0].start_mark.index, "")
+        else:
+            self.delete_lines(self.line_start(key.start_mark.index), self.line_end(node),
+                              self.emptied_refill(chain[top:]), emptying)
+
+    def removable(self, entry: tuple[Path, Node | None, Node]) -> bool:
+        """Whether an emptied collection goes with its key: not an object's own key (`spec`), not a
+        list item."""
+        path = entry[0]
+        return len(path) > self.floor and isinstance(path[-1], str)
+
+    def emptying(self, chain: list[tuple[Path, Node | None, Node]]) -> Emptying | None:
+        """How the collection that holds the chain's last node goes should every child of it be
+        deleted in one pass (None when it cannot)."""
+        (_, key, collection) = chain[-2]
+        assert isinstance(collection, (MappingNode, SequenceNode))
+        if collection.flow_style or len(collection.value) < 2:
+            return None
+        whole = _Editor(self.document, self.floor)
+        try:
+            self.check_subtree(collection)
+            if self.removable(chain[-2]):
+                whole.remove_child(chain[:-1])
+            else:
+                whole.collapse(key, collection, "{}" if isinstance(collection, MappingNode) else "[]")
+        except Refused:
+            return None
+        if len(whole.edits) != 1:
+            return None
+        return Emptying(collection.start_mark.index, len(collection.value), whole.edits[0])
+
+    def emptied_refill(self, levels: list[tuple[Path, Node | None, Node]]) -> Refill | None:
+        """For deleting the lines of a collection emptied by removing the chain's last node (its
+        collections below it emptied too): the Refill of each level, outermost first, should other
+        fixes insert lines into it."""
+        refill = None
+        for _, key, collection in reversed(levels[:-1]):
+            assert key is not None
+            refill = self.refill(key, collection, refill)
+        return refill
 
     # -- locating --
 
@@ -533,14 +576,15 @@ class _Editor:
         else:
             self.edit(offset, offset, newline.join(lines) + newline)
 
-    def delete_lines(self, start: int, end: int) -> None:
+    def delete_lines(self, start: int, end: int, refill: Refill | None = None,
+                     emptying: Emptying | None = None) -> None:
         """Delete whole lines; the last lines of a text without a final line break take the line
         break before them along, so that the text still ends without one (unless that line break
         ends a block scalar, whose value it is part of)."""
         if end == len(self.text) and not self.text.endswith("\n") and start > 0 \
                 and not self.block_scalar_ends_at(start):
             start -= 2 if self.text[start - 2:start] == "\r\n" else 1
-        self.edit(start, end, "")
+        self.edits.append(Edit(start, end, "", refill, emptying))
 
     def unbroken_block_scalar_ends_at(self, offset: int) -> bool:
         """Whether a block scalar ends the text, without a final line break, at `offset`."""
@@ -653,9 +697,10 @@ class _Editor:
             return
         self.edits.append(Edit(self.colon_after(key), end, " " + empty, self.refill(key, collection)))
 
-    def refill(self, key: Node, collection: Node) -> Refill | None:
+    def refill(self, key: Node, collection: Node, deeper: Refill | None = None) -> Refill | None:
         """The lines of a block collection's only child, to delete should other lines be inserted into
-        it (None where that child does not start a line of its own below its key)."""
+        it (None where that child does not start a line of its own below its key); `deeper`, the
+        Refill of that deletion, for a child that is itself a collection emptied."""
         if not isinstance(collection, (MappingNode, SequenceNode)) or collection.flow_style:
             return None
         try:
@@ -669,7 +714,8 @@ class _Editor:
         if start <= key.start_mark.index or self.text[start:first].strip(" ") \
                 or not self.text.endswith("\n", 0, end):  # the last line of a text without a line break
             return None
-        return Refill(offset, first - start, isinstance(collection, SequenceNode), Edit(start, end, ""))
+        item = isinstance(collection, SequenceNode)
+        return Refill(offset, first - start, item, Edit(start, end, "", deeper))
 
     def fill_null(self, path: Path, key: Node | None, node: Node, value: Any) -> None:
         """Replace an empty or null value by a collection."""

@@ -20,6 +20,7 @@ class Edit:
     end: int
     text: str
     refill: Refill | None = None  # for an edit that empties a block collection: see Refill
+    emptying: Emptying | None = None  # for an edit that deletes one child of a block collection
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,17 @@ class Refill:
     indent: int
     item: bool  # the collection is a list: the lines inserted are items
     instead: Edit
+
+
+@dataclass(frozen=True)
+class Emptying:
+    """For an edit that deletes one of the `count` children of the block collection that starts at
+    `collection`: when a pass's fixes delete every one of them, `whole` removes the collection instead
+    (with its key, as removing an only child does), so that no `key:` is left holding nothing."""
+
+    collection: int
+    count: int
+    whole: Edit
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from klint.config import Settings
 from klint.document import Path
 from klint.edits import same_value
 from klint.engine import FileResult, Finding, Problem, lint_source, read_source
-from klint.fix import Applicability, Edit, Fix, Refill
+from klint.fix import Applicability, Edit, Fix
 from klint.k8s import ObjectRef, format_path, lookup
 from klint.rule import Rule
 from klint.source import Source
@@ -125,19 +125,20 @@ class _Taken:
 
 class _Changed:
     """The (document, path) pairs that a pass's fixes change, with their prefixes: whether a path is
-    inside what another fix changes, or holds it, is a few set look-ups."""
+    inside what another fix changes, or holds it, is a few set look-ups. Fixes may change one path
+    when their edits do not touch (removing two items of one list)."""
 
     def __init__(self) -> None:
         self.paths: set[tuple[int, Path]] = set()
-        self.prefixes: set[tuple[int, Path]] = set()
+        self.prefixes: set[tuple[int, Path]] = set()  # the paths' proper prefixes
 
     def conflicts(self, document: int, path: Path) -> bool:
         return (document, path) in self.prefixes or any(
-            (document, path[:length]) in self.paths for length in range(len(path) + 1))
+            (document, path[:length]) in self.paths for length in range(len(path)))
 
     def add(self, document: int, path: Path) -> None:
         self.paths.add((document, path))
-        self.prefixes.update((document, path[:length]) for length in range(len(path) + 1))
+        self.prefixes.update((document, path[:length]) for length in range(len(path)))
 
 
 class _Fixer:
@@ -291,7 +292,7 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
                 allowed.setdefault(document, []).append(path)
     for index, old in before.documents.items():
         for path in differences(old, after.documents[index]):
-            if not _covered(path, allowed.get(index, []), old):
+            if not _covered(path, allowed.get(index, []), old, after.documents[index]):
                 return f"document {index + 1} changed at {_show(path)}, which no fix is about"
     remaining = {finding_key(finding) for finding in after.result.findings}
     for group in groups:
@@ -322,14 +323,27 @@ def differences(old: Any, new: Any, path: Path = ()) -> Iterator[Path]:
         yield path
 
 
-def _covered(path: Path, allowed: list[Path], old: Any) -> bool:
-    """A difference at or under a fixed path, or a parent that was missing or null and now holds it."""
-    for fixed in allowed:
-        if path[:len(fixed)] == fixed:
-            return True
-        if fixed[:len(path)] == path and lookup(old, path) is None:
-            return True
-    return False
+def _covered(path: Path, allowed: list[Path], old: Any, new: Any) -> bool:
+    """A difference at or under a fixed path, a parent that was missing or null and now holds it, or
+    one that held nothing but fixed paths and is gone (emptied by the fixes, it was removed)."""
+    below = [fixed[len(path):] for fixed in allowed if fixed[:len(path)] == path]
+    if any(not rest for rest in below):
+        return True
+    if below and lookup(old, path) is None:
+        return True
+    parent = lookup(new, path[:-1]) if path else None
+    return bool(below) and isinstance(parent, dict) and path[-1] not in parent \
+        and _holds_only(lookup(old, path), below)
+
+
+def _holds_only(value: Any, paths: list[Path]) -> bool:
+    """Whether everything in a value is at or under one of the (relative) paths."""
+    if any(not path for path in paths):
+        return True
+    if not paths or not isinstance(value, (dict, list)):
+        return False
+    children = value.items() if isinstance(value, dict) else enumerate(value)
+    return all(_holds_only(child, [path[1:] for path in paths if path[0] == key]) for key, child in children)
 
 
 def _show(path: Path) -> str:
@@ -346,8 +360,7 @@ def _postpone_emptying(chosen: list[_Group], candidates: list[Finding]) -> list[
         return chosen
     now = _inserted([edit for group in chosen for edit in group.fix.edits])
     kept = [group for group in chosen
-            if not any(edit.refill is not None and _refilled(edit.refill, inserted)
-                       and not _refilled(edit.refill, now) for edit in group.fix.edits)]
+            if not any(_refill_for(edit, inserted) != _refill_for(edit, now) for edit in group.fix.edits)]
     return kept or chosen
 
 
@@ -366,33 +379,68 @@ def _inserted(edits: list[Edit]) -> set[tuple[int, int, bool]]:
 
 
 def _compose(groups: list[_Group]) -> list[_Group]:
-    """The fixes of a pass that edit one mapping, as one edit:
+    """The fixes of a pass that edit one collection, as one edit:
 
+    - fixes that together delete every child of a block collection remove it (`Emptying`);
     - lines that fixes insert into a block collection that another fix empties keep it a block
-      collection: that fix then deletes the lines of what it removes rather than writing `{}`
+      collection: that fix then deletes the lines of what it removes rather than the collection
       (`Refill`);
     - fixes that each create the same missing mapping at one place (`securityContext:` with one
       field) create it once, with every field under it.
 
     So the pass parses and the fixes settle together."""
+    while _merge_emptied(groups):
+        pass
     inserted = _inserted([edit for group in groups for edit in group.fix.edits])
     if not inserted:
         return groups
     for group in groups:
         fix = group.fix
-        if any(edit.refill is not None and _refilled(edit.refill, inserted) for edit in fix.edits):
-            edits = tuple(edit.refill.instead if edit.refill is not None and _refilled(edit.refill, inserted)
-                          else edit for edit in fix.edits)
-            group.alone, group.fix = fix, dataclasses.replace(fix, edits=edits)
+        edits = tuple(_refill_for(edit, inserted) or edit for edit in fix.edits)
+        if edits != fix.edits:
+            group.alone, group.fix = group.alone or fix, dataclasses.replace(fix, edits=edits)
     _merge_new_mappings(groups)
     return groups
+
+
+# id(group) -> the group's edits replaced (None: dropped)
+_Replacements = dict[int, dict[Edit, "Edit | None"]]
+
+
+def _replace_edits(groups: list[_Group], replaced: _Replacements) -> None:
+    for group in groups:
+        edits = replaced.get(id(group))
+        if edits:
+            group.alone = group.alone or group.fix
+            group.fix = dataclasses.replace(group.fix, edits=tuple(
+                new for edit in group.fix.edits for new in [edits.get(edit, edit)] if new is not None))
+
+
+def _merge_emptied(groups: list[_Group]) -> bool:
+    """Deletions of every child of one block collection become the first one's removal of the
+    collection (whose own Emptying may merge next); whether any did."""
+    children: dict[int, dict[int, tuple[_Group, Edit]]] = {}
+    for group in groups:
+        for edit in group.fix.edits:
+            if edit.emptying is not None:
+                children.setdefault(edit.emptying.collection, {})[edit.start] = (group, edit)
+    replaced: _Replacements = {}
+    for deletions in children.values():
+        (owner, first), *others = deletions.values()
+        assert first.emptying is not None
+        if len(deletions) == first.emptying.count:
+            replaced.setdefault(id(owner), {})[first] = first.emptying.whole
+            for group, edit in others:
+                replaced.setdefault(id(group), {})[edit] = None
+    _replace_edits(groups, replaced)
+    return bool(replaced)
 
 
 def _merge_new_mappings(groups: list[_Group]) -> None:
     """Insertions at one place that begin with the same `key:` line of a new block mapping (`_touch`
     lets them meet when their fields differ) become the first one's, with all their fields."""
     first_of: dict[tuple[int, str], tuple[_Group, Edit, list[str]]] = {}
-    merged: dict[int, dict[Edit, Edit | None]] = {}  # id(group) -> replaced edits (None: dropped)
+    merged: _Replacements = {}
     for group in groups:
         for edit in group.fix.edits:
             head = _new_mapping_head(edit)
@@ -406,13 +454,7 @@ def _merge_new_mappings(groups: list[_Group]) -> None:
             bodies.append(edit.text[len(head):])
             merged.setdefault(id(owner), {})[first] = Edit(first.start, first.end, head + "".join(bodies))
             merged.setdefault(id(group), {})[edit] = None
-    for group in groups:
-        replaced = merged.get(id(group))
-        if replaced:
-            edits = tuple(new for edit in group.fix.edits
-                          for new in [replaced.get(edit, edit)] if new is not None)
-            group.alone = group.alone or group.fix
-            group.fix = dataclasses.replace(group.fix, edits=edits)
+    _replace_edits(groups, merged)
 
 
 def _new_mapping_head(edit: Edit) -> str | None:
@@ -444,16 +486,25 @@ def _new_mapping_fields(edit: Edit, head: str) -> set[str] | None:
     return fields
 
 
-def _refilled(refill: Refill, inserted: set[tuple[int, int, bool]]) -> bool:
-    return (refill.offset, refill.indent, refill.item) in inserted
+def _refill_for(edit: Edit, inserted: set[tuple[int, int, bool]]) -> Edit | None:
+    """The edit to make instead of one that deletes emptied collections, when lines are inserted into
+    one of them: the deletion of what is below the deepest of those (None: none is refilled)."""
+    instead = None
+    refill = edit.refill
+    while refill is not None:
+        if (refill.offset, refill.indent, refill.item) in inserted:
+            instead = refill.instead
+        refill = refill.instead.refill
+    return instead
 
 
 def _touch(a: Edit, b: Edit) -> bool:
     """Edits that overlap or meet: applying both in one pass would make their order matter. The
-    exception: whole lines inserted at one place as entries of mappings, under different keys of one
-    mapping (fixes that each add a field to the same securityContext) or of mappings that end there
-    nested in each other (a container's field and its pod's, at the end of both): `apply_edits`
-    puts the deeper ones first."""
+    exceptions: a deletion meeting another edit (text removed before lines inserted, or next to
+    other text removed: the order does not matter), and whole lines inserted at one place as entries
+    of mappings, under different keys of one mapping (fixes that each add a field to the same
+    securityContext) or of mappings that end there nested in each other (a container's field and
+    its pod's, at the end of both): `apply_edits` puts the deeper ones first."""
     if a.start == a.end == b.start == b.end and a.text.endswith("\n") and b.text.endswith("\n"):
         first, second = _ENTRY_HEAD.match(a.text), _ENTRY_HEAD.match(b.text)
         if first and second and (first["indent"] != second["indent"] or first["key"] != second["key"]):
@@ -464,6 +515,8 @@ def _touch(a: Edit, b: Edit) -> bool:
             fields, others = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
             if fields is not None and others is not None and not fields & others:
                 return False
+    if (a.start < a.end and not a.text) or (b.start < b.end and not b.text):
+        return a.start < b.end and b.start < a.end  # a deletion only meeting the other is independent of it
     return a.start <= b.end and b.start <= a.end
 
 

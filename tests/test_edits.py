@@ -326,21 +326,45 @@ def test_remove_the_first_key_after_a_dash() -> None:
     assert edited(text, remove_field, (*C0, "image")) == dedent(text).replace("image: nginx  # c\n    ", "")
 
 
-def test_remove_the_only_key_leaves_an_empty_mapping() -> None:
-    text = POD.replace("    image: nginx\n", "    securityContext:\n      privileged: true  # c\n")
-    assert edited(text, remove_field, PRIV) == dedent(text).replace(
-        "securityContext:\n      privileged: true  # c\n", "securityContext: {}  # c\n")
+def test_remove_the_only_key_removes_the_mapping_it_empties() -> None:
+    text = POD.replace("    image: nginx\n",
+                       "    image: nginx\n    securityContext:\n      privileged: true  # c\n")
+    assert edited(text, remove_field, PRIV) == dedent(POD)
+    nested = POD.replace("  hostNetwork: true  # why\n", "  securityContext:\n    seLinuxOptions:\n"
+                                                        "      type: spc_t  # c\n")
+    assert edited(nested, remove_field, ("spec", "securityContext", "seLinuxOptions", "type")) == \
+        dedent(POD).replace("  hostNetwork: true  # why\n", "")
+    annotations = POD.replace("  name: web  # the name\n",
+                              "  name: web  # the name\n  annotations:\n    a: b\n")
+    assert edited(annotations, remove_field, ("metadata", "annotations", "a")) == dedent(POD)
+
+
+def test_remove_the_only_key_of_a_list_item_or_of_the_object_leaves_an_empty_mapping() -> None:
+    text = POD.replace("  - name: app\n    image: nginx\n", "  - securityContext:\n      privileged: true\n")
+    assert edited(text, remove_field, (*C0, "securityContext")) == dedent(text).replace(
+        "securityContext:\n      privileged: true\n", "{}\n")
+    alone = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true  # c\n"
+    assert edited(alone, remove_field, ("spec", "hostPID"), dedented=False) == alone.replace(
+        "spec:\n  hostPID: true", "spec: {}")
 
 
 @pytest.mark.parametrize(("before", "after"), [
     ("{privileged: true, runAsUser: 0}", "{runAsUser: 0}"),
     ("{runAsUser: 0, privileged: true}", "{runAsUser: 0}"),
     ("{runAsUser: 0, privileged: true, x: 1}", "{runAsUser: 0, x: 1}"),
-    ("{privileged: true}", "{}"),
 ])
 def test_remove_in_flow_mappings(before: str, after: str) -> None:
     text = POD.replace("    image: nginx\n", f"    securityContext: {before}\n")
     assert edited(text, remove_field, PRIV) == dedent(text).replace(before, after)
+
+
+def test_remove_the_only_key_of_a_flow_mapping_removes_it() -> None:
+    text = POD.replace("    image: nginx\n", "    image: nginx\n    securityContext: {privileged: true}\n")
+    assert edited(text, remove_field, PRIV) == dedent(POD)
+    inner = POD.replace("    image: nginx\n",
+                        "    image: nginx\n    securityContext: {capabilities: {add: [A]}, x: 1}\n")
+    assert edited(inner, remove_list_item, (*SC, "capabilities", "add", 0)) == dedent(inner).replace(
+        "{capabilities: {add: [A]}, x: 1}", "{x: 1}")
 
 
 def test_remove_in_json() -> None:
@@ -560,9 +584,9 @@ def test_remove_list_items() -> None:
     assert edited(text, remove_list_item, (*add, 2)) == dedent(text).replace("        - NET_ADMIN\n", "")
     one = POD.replace("    image: nginx\n", "    securityContext:\n      capabilities:\n        add:\n"
                                              "        - SYS_ADMIN  # bad\n    image: x\n")
-    # the only item of the only key: the key stays, or its mapping would turn `{}` (flow style)
+    # the only item of the only key of the only key: all three go, with the item's trailing comment
     assert edited(one, remove_list_item, (*add, 0)) == dedent(one).replace(
-        "add:\n        - SYS_ADMIN  # bad\n", "add: []  # bad\n")
+        "    securityContext:\n      capabilities:\n        add:\n        - SYS_ADMIN  # bad\n", "")
     # the only item of a key with siblings: the key goes too
     two = one.replace("      capabilities:\n", "      capabilities:\n        drop: [ALL]\n")
     assert edited(two, remove_list_item, (*add, 0)) == dedent(two).replace(

@@ -225,7 +225,6 @@ def test_root_group_fix_removes_the_zeros() -> None:
           containers:
             - name: app
               image: nginx:1.27
-              securityContext: {}
         """)
     assert outcome.result.findings == []
 
