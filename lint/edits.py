@@ -21,6 +21,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -348,9 +349,9 @@ class _Editor:
             top -= 1
         (_, collection_key, collection), (_, key, node) = chain[top - 1:top + 1]
         assert isinstance(collection, (MappingNode, SequenceNode))
-        emptying = self.emptying(chain[:top + 1])
         index = next(i for i, child in enumerate(collection.value)
                      if (child[0] is key if isinstance(collection, MappingNode) else child is node))
+        emptying = self.emptying(chain[:top + 1], index)
         if collection.flow_style:
             self.remove_flow(collection, index)
         elif len(collection.value) == 1:
@@ -360,7 +361,7 @@ class _Editor:
             start = self.line_start(dash)
             if self.text[start:dash].strip(" "):
                 raise Refused("the list item does not start its own line")
-            self.delete_lines(start, self.line_end(node), self.emptied_refill(chain[top:]), emptying)
+            self.delete_lines(start, self.line_end(node), node, self.emptied_refill(chain[top:]), emptying)
         elif key is None:
             raise AssertionError("a mapping entry without a key")
         elif self.text[self.line_start(key.start_mark.index):key.start_mark.index].strip(" "):
@@ -370,7 +371,7 @@ class _Editor:
                 raise Refused("the key does not start its own line")
             self.edit(key.start_mark.index, collection.value[1][0].start_mark.index, "")
         else:
-            self.delete_lines(self.line_start(key.start_mark.index), self.line_end(node),
+            self.delete_lines(self.line_start(key.start_mark.index), self.line_end(node), node,
                               self.emptied_refill(chain[top:]), emptying)
 
     def removable(self, entry: tuple[Path, Node | None, Node]) -> bool:
@@ -379,9 +380,9 @@ class _Editor:
         path = entry[0]
         return len(path) > self.floor and isinstance(path[-1], str)
 
-    def emptying(self, chain: list[tuple[Path, Node | None, Node]]) -> Emptying | None:
-        """How the collection that holds the chain's last node goes should every child of it be
-        deleted in one pass (None when it cannot)."""
+    def emptying(self, chain: list[tuple[Path, Node | None, Node]], index: int) -> Emptying | None:
+        """How the collection that holds the chain's last node (its child `index`) goes should every
+        child of it be deleted in one pass (None when it cannot)."""
         (_, key, collection) = chain[-2]
         assert isinstance(collection, (MappingNode, SequenceNode))
         if collection.flow_style or len(collection.value) < 2:
@@ -395,9 +396,7 @@ class _Editor:
                 whole.collapse(key, collection, "{}" if isinstance(collection, MappingNode) else "[]")
         except Refused:
             return None
-        if len(whole.edits) != 1:
-            return None
-        return Emptying(collection.start_mark.index, len(collection.value), whole.edits[0])
+        return Emptying(collection.start_mark.index, len(collection.value), index, tuple(whole.edits))
 
     def emptied_refill(self, levels: list[tuple[Path, Node | None, Node]]) -> Refill | None:
         """For deleting the lines of a collection emptied by removing the chain's last node (its
@@ -440,15 +439,8 @@ class _Editor:
 
     def check_subtree(self, node: Node) -> None:
         """Text about to be deleted must define no anchor that an alias may refer to."""
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if self.anchored(current):
-                raise Refused("the text to delete defines an anchor (&) that aliases may use")
-            if isinstance(current, MappingNode):
-                stack.extend(v for pair in current.value for v in pair)
-            elif isinstance(current, SequenceNode):
-                stack.extend(current.value)
+        if any(self.anchored(current) for current in _walk(node)):
+            raise Refused("the text to delete defines an anchor (&) that aliases may use")
 
     def anchored(self, node: Node) -> bool:
         """Whether the node's properties (`&anchor`, `!tag`) include an anchor. The C composer
@@ -576,32 +568,47 @@ class _Editor:
         else:
             self.edit(offset, offset, newline.join(lines) + newline)
 
-    def delete_lines(self, start: int, end: int, refill: Refill | None = None,
+    def delete_lines(self, start: int, end: int, node: Node, refill: Refill | None = None,
                      emptying: Emptying | None = None) -> None:
-        """Delete whole lines; the last lines of a text without a final line break take the line
-        break before them along, so that the text still ends without one (unless that line break
-        ends a block scalar, whose value it is part of)."""
-        if end == len(self.text) and not self.text.endswith("\n") and start > 0 \
-                and not self.block_scalar_ends_at(start):
-            start -= 2 if self.text[start - 2:start] == "\r\n" else 1
-        self.edits.append(Edit(start, end, "", refill, emptying))
+        """Delete whole lines, those of `node`, but for the comment lines among them: a fix never
+        deletes a comment of its own line (a trailing comment goes with its line). The last lines of
+        a text without a final line break take the line break before them along, so that the text
+        still ends without one (unless that line break ends a block scalar, whose value it is part
+        of)."""
+        spans = self.uncommented(start, end, node)
+        for start, end in spans:
+            if end == len(self.text) and not self.text.endswith("\n") and start > 0 \
+                    and not self.block_scalar_ends_at(start):
+                start -= 2 if self.text[start - 2:start] == "\r\n" else 1
+            self.edits.append(Edit(start, end, "", refill if len(spans) == 1 else None, emptying))
+
+    def uncommented(self, start: int, end: int, node: Node) -> list[tuple[int, int]]:
+        """The spans of whole lines between `start` and `end` (a line start) that are not comment
+        lines; a line starting with `#` inside a scalar of `node` (a block scalar) is no comment."""
+        scalars = [(n.start_mark.index, n.end_mark.index) for n in _walk(node)
+                   if isinstance(n, ScalarNode) and n.end_mark.line > n.start_mark.line]
+        spans: list[tuple[int, int]] = []
+        text, i = self.text, start
+        while i < end:
+            line_end = text.find("\n", i, end)
+            line_end = end if line_end < 0 else line_end + 1
+            if text[i:line_end].lstrip(" \t").startswith("#") \
+                    and not any(first <= i < last for first, last in scalars):
+                pass
+            elif spans and spans[-1][1] == i:
+                spans[-1] = (spans[-1][0], line_end)
+            else:
+                spans.append((i, line_end))
+            i = line_end
+        return spans
 
     def unbroken_block_scalar_ends_at(self, offset: int) -> bool:
         """Whether a block scalar ends the text, without a final line break, at `offset`."""
         return offset == len(self.text) and not self.text.endswith("\n") and self.block_scalar_ends_at(offset)
 
     def block_scalar_ends_at(self, offset: int) -> bool:
-        stack = [self.document.root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ScalarNode):
-                if node.style in ("|", ">") and node.end_mark.index == offset:
-                    return True
-            elif isinstance(node, MappingNode):
-                stack.extend(v for pair in node.value for v in pair)
-            elif isinstance(node, SequenceNode):
-                stack.extend(node.value)
-        return False
+        return any(isinstance(node, ScalarNode) and node.style in ("|", ">") and node.end_mark.index == offset
+                   for node in _walk(self.document.root))
 
     def put(self, node: Node, text: str) -> None:
         """Replace a scalar's text (an empty value right after its colon gets a space first)."""
@@ -712,9 +719,9 @@ class _Editor:
         except Refused:
             return None
         if start <= key.start_mark.index or self.text[start:first].strip(" ") \
-                or not self.text.endswith("\n", 0, end):  # the last line of a text without a line break
+                or not self.text.endswith("\n", 0, end) \
+                or self.uncommented(start, end, collection) != [(start, end)]:  # comment lines stay
             return None
-        item = isinstance(collection, SequenceNode)
         return Refill(offset, first - start, item, Edit(start, end, "", deeper))
 
     def fill_null(self, path: Path, key: Node | None, node: Node, value: Any) -> None:
@@ -799,6 +806,18 @@ def _quoted(value: str, quote: str) -> str:
     if quote == "'" and value.isprintable():
         return "'" + value.replace("'", "''") + "'"
     return _double_quoted(value)
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    """The node and every node below it (an alias's node once per place it appears)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, MappingNode):
+            stack.extend(v for pair in current.value for v in pair)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
 
 
 def _is_flow(node: Node) -> bool:

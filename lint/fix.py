@@ -39,13 +39,15 @@ class Refill:
 
 @dataclass(frozen=True)
 class Emptying:
-    """For an edit that deletes one of the `count` children of the block collection that starts at
-    `collection`: when a pass's fixes delete every one of them, `whole` removes the collection instead
-    (with its key, as removing an only child does), so that no `key:` is left holding nothing."""
+    """For an edit that deletes (part of) child `child` of the `count` children of the block
+    collection that starts at `collection`: when a pass's fixes delete every one of them, `whole`
+    removes the collection instead (with its key, as removing an only child does), so that no `key:`
+    is left holding nothing."""
 
     collection: int
     count: int
-    whole: Edit
+    child: int
+    whole: tuple[Edit, ...]
 
 
 @dataclass(frozen=True)

@@ -403,8 +403,8 @@ def _compose(groups: list[_Group]) -> list[_Group]:
     return groups
 
 
-# id(group) -> the group's edits replaced (None: dropped)
-_Replacements = dict[int, dict[Edit, "Edit | None"]]
+# id(group) -> the group's edits replaced by others (none: dropped)
+_Replacements = dict[int, dict[Edit, tuple[Edit, ...]]]
 
 
 def _replace_edits(groups: list[_Group], replaced: _Replacements) -> None:
@@ -413,25 +413,24 @@ def _replace_edits(groups: list[_Group], replaced: _Replacements) -> None:
         if edits:
             group.alone = group.alone or group.fix
             group.fix = dataclasses.replace(group.fix, edits=tuple(
-                new for edit in group.fix.edits for new in [edits.get(edit, edit)] if new is not None))
+                new for edit in group.fix.edits for new in edits.get(edit, (edit,))))
 
 
 def _merge_emptied(groups: list[_Group]) -> bool:
     """Deletions of every child of one block collection become the first one's removal of the
     collection (whose own Emptying may merge next); whether any did."""
-    children: dict[int, dict[int, tuple[_Group, Edit]]] = {}
+    deletions: dict[int, list[tuple[_Group, Edit]]] = {}
     for group in groups:
         for edit in group.fix.edits:
             if edit.emptying is not None:
-                children.setdefault(edit.emptying.collection, {})[edit.start] = (group, edit)
+                deletions.setdefault(edit.emptying.collection, []).append((group, edit))
     replaced: _Replacements = {}
-    for deletions in children.values():
-        (owner, first), *others = deletions.values()
-        assert first.emptying is not None
-        if len(deletions) == first.emptying.count:
-            replaced.setdefault(id(owner), {})[first] = first.emptying.whole
-            for group, edit in others:
-                replaced.setdefault(id(group), {})[edit] = None
+    for parts in deletions.values():
+        emptying = parts[0][1].emptying
+        assert emptying is not None
+        if len({edit.emptying.child for _, edit in parts if edit.emptying}) == emptying.count:
+            for number, (group, edit) in enumerate(parts):
+                replaced.setdefault(id(group), {})[edit] = () if number else emptying.whole
     _replace_edits(groups, replaced)
     return bool(replaced)
 
@@ -452,8 +451,8 @@ def _merge_new_mappings(groups: list[_Group]) -> None:
                 continue
             owner, first, bodies = first_of[key]
             bodies.append(edit.text[len(head):])
-            merged.setdefault(id(owner), {})[first] = Edit(first.start, first.end, head + "".join(bodies))
-            merged.setdefault(id(group), {})[edit] = None
+            merged.setdefault(id(owner), {})[first] = (Edit(first.start, first.end, head + "".join(bodies)),)
+            merged.setdefault(id(group), {})[edit] = ()
     _replace_edits(groups, merged)
 
 

@@ -313,12 +313,24 @@ def test_remove_deletes_the_line_with_its_comment() -> None:
         "  hostNetwork: true  # why\n", "")
 
 
-def test_remove_a_multiline_value() -> None:
+def test_remove_a_multiline_value_keeps_the_comment_lines_inside_it() -> None:
     text = POD.replace("    image: nginx\n", "    image: nginx\n    securityContext:\n"
                                               "      privileged: true\n      # note\n"
                                               "      runAsUser: 0\n    ports: []\n")
     assert edited(text, remove_field, SC) == dedent(text).replace(
-        "    securityContext:\n      privileged: true\n      # note\n      runAsUser: 0\n", "")
+        "    securityContext:\n      privileged: true\n      # note\n      runAsUser: 0\n", "      # note\n")
+    fix = build(dedent(text), remove_field, SC)
+    assert fix is not None and len(fix.edits) == 2
+
+
+def test_only_a_trailing_comment_goes_with_its_line_never_one_in_a_block_scalar() -> None:
+    text = POD.replace("  hostNetwork: true  # why\n", "  hostNetwork: true\t# tab comment\n  # standalone\n")
+    assert edited(text, remove_field, ("spec", "hostNetwork")) == dedent(text).replace(
+        "  hostNetwork: true\t# tab comment\n", "")
+    scalar = POD.replace("    image: nginx\n", "    image: nginx\n    args:\n    - |\n"
+                                                "      # a line of the script\n      run\n    - x\n")
+    assert edited(scalar, remove_list_item, (*C0, "args", 0)) == dedent(scalar).replace(
+        "    - |\n      # a line of the script\n      run\n", "")
 
 
 def test_remove_the_first_key_after_a_dash() -> None:

@@ -250,3 +250,14 @@ def test_host_path_volumes_and_their_mounts_are_removed_in_one_pass() -> None:
     outcome = fix_source(Source.from_text("ds.yaml", only_host), settings.enabled_rules(), settings, True)
     assert outcome.passes == 1 and not outcome.result.findings
     assert outcome.text.endswith("        image: agent:1.0\n")  # both lists emptied: their keys go
+
+
+def test_comment_lines_between_removed_items_stay() -> None:
+    text = HOST_PATHS.replace("\n        - name: proc\n",
+                              "\n        # the host's processes\n        - name: proc\n").replace(
+        "\n      - name: sys\n", "\n      # the host's sysfs\n      - name: sys\n")
+    settings = Settings(select=("host-path",))
+    outcome = fix_source(Source.from_text("ds.yaml", text), settings.enabled_rules(), settings, True)
+    assert outcome.passes == 1 and not outcome.result.findings
+    assert "        # the host's processes\n" in outcome.text and "      # the host's sysfs\n" in outcome.text
+    assert "hostPath" not in outcome.text and "/host/" not in outcome.text
