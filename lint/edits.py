@@ -17,6 +17,7 @@ builder does not locate with certainty (an explicit `? key`, an alias where text
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -264,6 +265,9 @@ def _double_quoted(value: str) -> str:
 _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _ALIAS_AFTER_KEY = re.compile(r"[ \t]*:[ \t]*\*[^\s,\[\]{}]+")
 _COLON = re.compile(r"[ \t]*:")
+_COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*(?:\n|\Z)", re.M)
+# The multi-line scalars of a document (by id), as sorted starts and their ends.
+_SCALARS: dict[int, tuple[Document, list[int], list[int]]] = {}
 _BLANK_REST = re.compile(r"[ \t]*(#[^\n]*)?(\n|\Z)")
 
 
@@ -383,7 +387,7 @@ class _Editor:
     def emptying(self, chain: list[tuple[Path, Node | None, Node]], index: int) -> Emptying | None:
         """How the collection that holds the chain's last node (its child `index`) goes should every
         child of it be deleted in one pass (None when it cannot)."""
-        (_, key, collection) = chain[-2]
+        _, key, collection = chain[-2]
         assert isinstance(collection, (MappingNode, SequenceNode))
         if collection.flow_style or len(collection.value) < 2:
             return None
@@ -439,7 +443,7 @@ class _Editor:
 
     def check_subtree(self, node: Node) -> None:
         """Text about to be deleted must define no anchor that an alias may refer to."""
-        if any(self.anchored(current) for current in _walk(node)):
+        if self.text.find("&", node.start_mark.index, node.end_mark.index) >= 0 and any(self.anchored(current) for current in _walk(node)):
             raise Refused("the text to delete defines an anchor (&) that aliases may use")
 
     def anchored(self, node: Node) -> bool:
@@ -585,22 +589,31 @@ class _Editor:
     def uncommented(self, start: int, end: int, node: Node) -> list[tuple[int, int]]:
         """The spans of whole lines between `start` and `end` (a line start) that are not comment
         lines; a line starting with `#` inside a scalar of `node` (a block scalar) is no comment."""
-        scalars = [(n.start_mark.index, n.end_mark.index) for n in _walk(node)
-                   if isinstance(n, ScalarNode) and n.end_mark.line > n.start_mark.line]
         spans: list[tuple[int, int]] = []
-        text, i = self.text, start
-        while i < end:
-            line_end = text.find("\n", i, end)
-            line_end = end if line_end < 0 else line_end + 1
-            if text[i:line_end].lstrip(" \t").startswith("#") \
-                    and not any(first <= i < last for first, last in scalars):
-                pass
-            elif spans and spans[-1][1] == i:
-                spans[-1] = (spans[-1][0], line_end)
-            else:
-                spans.append((i, line_end))
-            i = line_end
+        for comment in _COMMENT_LINE.finditer(self.text, start, end):
+            if self.in_multiline_scalar(comment.start()):
+                continue
+            if start < comment.start():
+                spans.append((start, comment.start()))
+            start = comment.end()
+        if start < end:
+            spans.append((start, end))
         return spans
+
+    def in_multiline_scalar(self, offset: int) -> bool:
+        """Whether the offset is inside a scalar of more than one line (where `#` starts no comment)."""
+        cached = _SCALARS.get(id(self.document))
+        if cached is None or cached[0] is not self.document:
+            if len(_SCALARS) > 32:
+                _SCALARS.clear()
+            starts, ends = [], []
+            for node in sorted((n for n in _walk(self.document.root) if isinstance(n, ScalarNode)
+                                and n.end_mark.line > n.start_mark.line), key=lambda n: n.start_mark.index):
+                starts.append(node.start_mark.index)
+                ends.append(node.end_mark.index)
+            cached = _SCALARS[id(self.document)] = (self.document, starts, ends)
+        index = bisect.bisect_right(cached[1], offset) - 1
+        return index >= 0 and offset < cached[2][index]
 
     def unbroken_block_scalar_ends_at(self, offset: int) -> bool:
         """Whether a block scalar ends the text, without a final line break, at `offset`."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Applicability(enum.Enum):
@@ -19,8 +19,10 @@ class Edit:
     start: int
     end: int
     text: str
-    refill: Refill | None = None  # for an edit that empties a block collection: see Refill
-    emptying: Emptying | None = None  # for an edit that deletes one child of a block collection
+    # How the edit composes with others of its pass (not part of what it is: edits are equal, and
+    # hash, by what they change):
+    refill: Refill | None = field(default=None, compare=False)  # for an edit that empties a collection
+    emptying: Emptying | None = field(default=None, compare=False)  # for one deleting a child of one
 
 
 @dataclass(frozen=True)
