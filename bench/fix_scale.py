@@ -5,10 +5,10 @@
 For each size, writes one stream of N synthetic Pods (every container with fixable findings; a third
 with a `securityContext:` whose only key is `runAsUser: 0`, which a fix removes while others insert keys
 under it), then times, in this process, linting it (every rule) and fixing it in memory with unsafe
-fixes (each the best of a few runs), and prints both, their ratio, the fixer's passes and the findings fixed. Timings vary with the
-machine's load: compare the ratios of one run. `--files` measures given files the same way instead
-(say, the largest manifests of ../shared/corpus/real), and `--slowest N` prints only the N with the
-highest ratio.
+fixes (each the best of a few runs), and prints both, their ratio, the fixer's passes and the
+findings fixed. Timings vary with the machine's load: compare the ratios of one run. `--files`
+measures given files the same way instead (say, every file of ../shared/corpus/real), and
+`--slowest N` prints only the N with the highest ratio.
 """
 
 from __future__ import annotations

@@ -443,7 +443,8 @@ class _Editor:
 
     def check_subtree(self, node: Node) -> None:
         """Text about to be deleted must define no anchor that an alias may refer to."""
-        if self.text.find("&", node.start_mark.index, node.end_mark.index) >= 0 and any(self.anchored(current) for current in _walk(node)):
+        if self.text.find("&", node.start_mark.index, node.end_mark.index) >= 0 \
+                and any(self.anchored(current) for current in _walk(node)):
             raise Refused("the text to delete defines an anchor (&) that aliases may use")
 
     def anchored(self, node: Node) -> bool:
