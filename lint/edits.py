@@ -31,7 +31,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from klint.document import Document, Path, decode_scalar, key_string, resolve_plain
 from klint.fix import Applicability, Edit, Emptying, Fix, Refill
-from klint.k8s import K8sObject, format_path, lookup
+from klint.k8s import K8sObject, format_path, lookup, new_key_place
 
 
 def set_field(obj: K8sObject, path: Path, value: Any, applicability: Applicability,
@@ -141,6 +141,7 @@ class Style:
     item_indent: int  # columns from a dash to its item's content, for mapping items
     scalar_item_indent: int  # the same for other items (`- NET_RAW`): files may write the two apart
     quote: str  # '"' or "'": how strings that must be quoted are quoted
+    key_quote: str  # '"' or "'" when the file quotes its keys (most of them), else ""
     json: bool  # a JSON document: keys and strings double-quoted, collections in flow style
 
 
@@ -158,6 +159,7 @@ def document_style(document: Document) -> Style:
     items: Counter[int] = Counter()
     scalars: Counter[int] = Counter()
     quotes: Counter[str] = Counter()
+    keys: Counter[str] = Counter()
     seen: set[int] = set()
     stack: list[Node] = [document.root]
     while stack:
@@ -171,6 +173,8 @@ def document_style(document: Document) -> Style:
         elif isinstance(node, MappingNode):
             for key, value in node.value:
                 stack.append(value)
+                if isinstance(key, ScalarNode):
+                    keys[key.style or ""] += 1
                 if node.flow_style or value.start_mark.index < key.end_mark.index or _is_flow(value):
                     continue
                 column = key.start_mark.column
@@ -197,6 +201,7 @@ def document_style(document: Document) -> Style:
         item_indent=item_indent,
         scalar_item_indent=_most_common(scalars, lambda n: n >= 2, item_indent),
         quote="'" if quotes["'"] > quotes['"'] else '"',
+        key_quote=next((q for q, _ in keys.most_common(1) if q in ("'", '"')), ""),
         json=isinstance(document.root, MappingNode) and bool(document.root.flow_style),
     )
     if len(_STYLES) > 32:
@@ -302,7 +307,7 @@ class _Editor:
         for step in reversed(missing[1:]):
             value = {step: value}
         if isinstance(node, MappingNode):
-            self.insert_entries(node, {missing[0]: value})
+            self.insert_entries(present, key, node, {missing[0]: value})
         elif _is_null(node):
             self.fill_null(present, key, node, {missing[0]: value})
         else:
@@ -635,7 +640,7 @@ class _Editor:
         if same_value(lookup(self.document.data, path), value):
             return
         if isinstance(value, dict) and isinstance(node, MappingNode):
-            self.merge(path, node, value)
+            self.merge(path, key, node, value)
         elif isinstance(node, ScalarNode) and not isinstance(value, (dict, list)):
             if isinstance(value, str) and node.style in ("'", '"'):
                 self.put(node, _quoted(value, node.style))  # keep the value quoted as it was
@@ -648,7 +653,7 @@ class _Editor:
         else:
             raise Refused(f"{format_path(path)} holds a value of another shape")
 
-    def merge(self, path: Path, node: MappingNode, value: dict[str, Any]) -> None:
+    def merge(self, path: Path, key: Node | None, node: MappingNode, value: dict[str, Any]) -> None:
         missing = {}
         for name, item in value.items():
             child = (*path, name)
@@ -658,15 +663,23 @@ class _Editor:
             else:
                 missing[name] = item
         if missing:
-            self.insert_entries(node, missing)
+            self.insert_entries(path, key, node, missing)
 
-    def insert_entries(self, node: MappingNode, value: dict[str, Any]) -> None:
+    def insert_entries(self, path: Path, key: Node | None, node: MappingNode, value: dict[str, Any]) -> None:
         if node.flow_style:
-            self.insert_flow(node, [f"{self.scalar(k)}: {self.flow(v)}" for k, v in value.items()])
+            if not node.value and self.block_value_fits(path, key, node):
+                # `securityContext: {}` (or Helm's `securityContext:` and `{}` below it) with keys
+                # added is a block mapping, as people write it
+                assert key is not None
+                self.block_value(key, node, value)
+                return
+            self.insert_flow(node, [f"{self.key(k)}: {self.flow(v)}" for k, v in value.items()])
             return
         indent = node.value[0][0].start_mark.column
         lines = [line for k, v in value.items() for line in self.block_entry(k, v, indent)]
-        offset = self.insertion_point(node)
+        offset = self.placed(path, node, next(iter(value)))
+        if offset is None:
+            offset = self.insertion_point(node)
         if self.unbroken_block_scalar_ends_at(offset):
             # A line break after it would join the scalar's value: go before the last entry instead.
             last_key = node.value[-1][0]
@@ -674,6 +687,56 @@ class _Editor:
             if self.text[offset:last_key.start_mark.index].strip():
                 raise Refused("the mapping ends the file with a block scalar and no line break")
         self.insert_lines(offset, lines)
+
+    def placed(self, path: Path, node: MappingNode, key: str) -> int | None:
+        """Where a new key goes among the mapping's entries when people put it elsewhere than at
+        the end (`klint.k8s.new_key_place`): a line start (None: at the end)."""
+        names = [key_string(decode_scalar(k)) if isinstance(k, ScalarNode) else None for k, _ in node.value]
+        place = new_key_place(path[self.floor - 1:], [n for n in names if isinstance(n, str)], key)
+        if place is None:
+            return None
+        where, sibling = place
+        index = len(names) - 1 - names[::-1].index(sibling)
+        sibling_key, sibling_value = node.value[index]
+        if where == "after":
+            if index == len(node.value) - 1:
+                return None
+            if isinstance(sibling_value, (MappingNode, SequenceNode)) and not sibling_value.flow_style:
+                return self.insertion_point(sibling_value)
+            return self.line_end(sibling_value)
+        offset = self.line_start(sibling_key.start_mark.index)
+        if self.text[offset:sibling_key.start_mark.index].strip(" "):
+            return None  # the key shares its line (`- containers:`)
+        while offset > 0:  # the comment lines right above the key, at its column, are about it
+            above = self.line_start(offset - 1)
+            line = self.text[above:offset]
+            content = line.lstrip(" ")
+            if not content.startswith("#") or len(line) - len(content) != sibling_key.start_mark.column:
+                break
+            offset = above
+        return offset
+
+    def block_value_fits(self, path: Path, key: Node | None, node: Node) -> bool:
+        """Whether an empty flow collection may become a block one: the value of a key in a block
+        mapping of a YAML file, alone on its line or after its key (but for a comment)."""
+        if key is None or self.style.json or not path or self.document.entries[path[:-1]].value.flow_style:
+            return False
+        inner = self.text[node.start_mark.index:node.end_mark.index]
+        return inner.replace(" ", "") in ("{}", "[]") \
+            and _BLANK_REST.match(self.text, node.end_mark.index) is not None
+
+    def block_value(self, key: Node, node: Node, value: Any) -> None:
+        """Replace the value after a key (an empty or null one, alone on its line or after the key)
+        by a block collection on the lines below the key."""
+        if node.end_mark.index > node.start_mark.index:  # `key: null`, `key: {}`: drop the word
+            self.edit(self.colon_after(key), node.end_mark.index, "")
+        column = key.start_mark.column
+        if isinstance(value, dict):
+            lines = self.block_mapping(value, column + self.style.map_indent)
+        else:
+            lines = self.block_sequence(value, column + self.style.seq_indent)
+        newline = self.text.find("\n", node.end_mark.index)
+        self.insert_lines(len(self.text) if newline < 0 else newline + 1, lines)
 
     def insert_flow(self, node: Node, parts: list[str]) -> None:
         """Add entries (or items) at the end of a flow mapping (or sequence)."""
@@ -749,15 +812,7 @@ class _Editor:
         if self.line_start(node.start_mark.index) != self.line_start(key.start_mark.index) \
                 or _BLANK_REST.match(self.text, node.end_mark.index) is None:
             raise Refused("a null value that is not alone on its key's line")
-        if node.end_mark.index > node.start_mark.index:  # `key: null` or `key: ~`: drop the word
-            self.edit(self.colon_after(key), node.end_mark.index, "")
-        column = key.start_mark.column
-        if isinstance(value, dict):
-            lines = self.block_mapping(value, column + self.style.map_indent)
-        else:
-            lines = self.block_sequence(value, column + self.style.seq_indent)
-        newline = self.text.find("\n", node.end_mark.index)
-        self.insert_lines(len(self.text) if newline < 0 else newline + 1, lines)
+        self.block_value(key, node, value)
 
     def replace_sequence(self, key: Node | None, node: SequenceNode, value: list[Any]) -> None:
         if node.flow_style:
@@ -782,15 +837,20 @@ class _Editor:
         style = self.style
         return render_scalar(value, style.quote, style.json)
 
+    def key(self, name: str) -> str:
+        """A mapping key, quoted as the file quotes its keys."""
+        quote = self.style.key_quote
+        return _quoted(name, quote) if quote and not self.style.json else self.scalar(name)
+
     def flow(self, value: Any) -> str:
         if isinstance(value, dict):
-            return "{" + ", ".join(f"{self.scalar(k)}: {self.flow(v)}" for k, v in value.items()) + "}"
+            return "{" + ", ".join(f"{self.key(k)}: {self.flow(v)}" for k, v in value.items()) + "}"
         if isinstance(value, list):
             return "[" + ", ".join(self.flow(item) for item in value) + "]"
         return self.scalar(value)
 
     def block_entry(self, key: str, value: Any, indent: int) -> list[str]:
-        head = " " * indent + self.scalar(key) + ":"
+        head = " " * indent + self.key(key) + ":"
         if isinstance(value, dict) and value and not self.style.json:
             return [head, *self.block_mapping(value, indent + self.style.map_indent)]
         if isinstance(value, list) and value and not self.style.json:

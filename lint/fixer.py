@@ -503,7 +503,10 @@ def _touch(a: Edit, b: Edit) -> bool:
     other text removed: the order does not matter), and whole lines inserted at one place as entries
     of mappings, under different keys of one mapping (fixes that each add a field to the same
     securityContext) or of mappings that end there nested in each other (a container's field and
-    its pod's, at the end of both): `apply_edits` puts the deeper ones first."""
+    its pod's, at the end of both): `apply_edits` puts the deeper ones first. The same edit made by
+    two fixes (removing `{}` to make a block mapping of it) is made once."""
+    if a == b:
+        return False
     if a.start == a.end == b.start == b.end and a.text.endswith("\n") and b.text.endswith("\n"):
         first, second = _ENTRY_HEAD.match(a.text), _ENTRY_HEAD.match(b.text)
         if first and second and (first["indent"] != second["indent"] or first["key"] != second["key"]):
@@ -529,9 +532,11 @@ def _indent(edit: Edit) -> int:
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
-    """Splice non-overlapping edits into the text (offsets are into the text as given)."""
+    """Splice non-overlapping edits into the text (offsets are into the text as given); an edit given
+    twice is made once."""
     out = []
     position = len(text)
+    edits = list(dict.fromkeys(edits))
     # Lines inserted at one place go deeper-indented first: they end the inner of nested mappings.
     for edit in sorted(edits, key=lambda e: (e.start, e.end, -_indent(e) if e.start == e.end else 0),
                        reverse=True):

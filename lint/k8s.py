@@ -52,6 +52,35 @@ WHOLE_INHERITED_FIELDS = frozenset({"seLinuxOptions", "seccompProfile", "appArmo
 GMSA_FIELDS = frozenset({"gmsaCredentialSpecName", "gmsaCredentialSpec"})
 
 
+# Where people put a new key (see `new_key_place`): the pod's security settings sit together,
+# before its containers; a container's securityContext after what says what it runs.
+POD_SECURITY_KEYS = frozenset({
+    "securityContext", "hostNetwork", "hostPID", "hostIPC", "hostUsers", "shareProcessNamespace",
+    "automountServiceAccountToken", "serviceAccountName", "serviceAccount",
+})
+CONTAINER_RUN_KEYS = frozenset({"image", "imagePullPolicy", "command", "args", "workingDir", "ports", "env",
+                                "envFrom"})
+
+
+def new_key_place(path: Path, keys: list[str], key: str) -> tuple[str, str] | None:
+    """Where a new `key` goes in the mapping at `path` (relative to its object) whose keys are `keys`
+    (in text order), as people place it: after the last key of its kind, else a pod's security
+    setting before its containers (`initContainers:` or `containers:`, whichever comes first) and a
+    container's securityContext after its image, command, args, ports and env. ("after", k) or
+    ("before", k); None: at the end of the mapping."""
+    if "containers" in keys and key in POD_SECURITY_KEYS:
+        same = [k for k in keys if k in POD_SECURITY_KEYS]
+        if same:
+            return ("after", same[-1])
+        return ("before", next(k for k in keys if k in ("initContainers", "containers")))
+    container = len(path) >= 2 and path[-2] in CONTAINER_GROUPS and isinstance(path[-1], int)
+    if container and key == "securityContext":
+        run = [k for k in keys if k in CONTAINER_RUN_KEYS]
+        if run:
+            return ("after", run[-1])
+    return None
+
+
 def lookup(data: Any, path: Path) -> Any:
     """The value at `path` in decoded data, or None when any step is missing or of the wrong type."""
     for step in path:

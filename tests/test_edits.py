@@ -98,7 +98,7 @@ def test_set_follows_four_space_indentation_and_indented_sequences() -> None:
     """)
 
 
-def test_set_creates_the_pod_security_context_after_the_containers() -> None:
+def test_set_puts_a_pod_security_key_after_the_last_of_its_kind_else_before_the_containers() -> None:
     assert edited(POD, set_field, ("spec", "securityContext", "runAsNonRoot"), True) == dedent("""
         apiVersion: v1
         kind: Pod
@@ -106,12 +106,32 @@ def test_set_creates_the_pod_security_context_after_the_containers() -> None:
           name: web  # the name
         spec:
           hostNetwork: true  # why
+          securityContext:
+            runAsNonRoot: true
           containers:
           - name: app
             image: nginx
-          securityContext:
-            runAsNonRoot: true
         """)
+    text = POD.replace("  hostNetwork: true  # why\n", "  restartPolicy: Never\n  # the app\n") \
+        + "  volumes: []\n"
+    assert edited(text, set_field, ("spec", "automountServiceAccountToken"), False) == dedent(text).replace(
+        "  # the app\n", "  automountServiceAccountToken: false\n  # the app\n")
+
+
+def test_set_puts_a_containers_security_context_after_what_it_runs() -> None:
+    text = POD.replace("    image: nginx\n", "    image: nginx\n    ports:\n    - containerPort: 80\n"
+                                              "      # http\n    resources: {}\n")
+    assert edited(text, set_field, PRIV, False) == dedent(text).replace(
+        "      # http\n", "      # http\n    securityContext:\n      privileged: false\n")
+
+
+def test_new_keys_follow_the_files_quoting_of_keys() -> None:
+    text = POD.replace("  name: web", '  "name": web').replace("  hostNetwork", '  "hostNetwork"') \
+        .replace("  containers:", '  "containers":') \
+        .replace("  - name: app\n    image: nginx", '  - "name": app\n    "image": nginx')
+    assert edited(text, set_field, PRIV, False) == \
+        dedent(text) + '    "securityContext":\n      "privileged": false\n'
+
 
 
 def test_set_inserts_before_comments_that_follow_the_mapping() -> None:
@@ -188,8 +208,6 @@ def test_set_keeps_keep_chomped_trailing_lines_in_the_scalar() -> None:
 
 
 @pytest.mark.parametrize(("before", "after"), [
-    ("securityContext: {}", "securityContext: {privileged: false}"),
-    ("securityContext: { }", "securityContext: { privileged: false}"),
     ("securityContext: {runAsUser: 1000}", "securityContext: {runAsUser: 1000, privileged: false}"),
     ("securityContext: {privileged: true}  # c", "securityContext: {privileged: false}  # c"),
 ])
@@ -209,6 +227,10 @@ def test_set_in_a_flow_container() -> None:
     ("securityContext:   # later\n", "securityContext:   # later\n      privileged: false\n"),
     ("securityContext: null  # c\n", "securityContext:  # c\n      privileged: false\n"),
     ("securityContext: ~\n", "securityContext:\n      privileged: false\n"),
+    # an empty flow mapping becomes a block one, on its key's line or below it (as Helm renders it)
+    ("securityContext: {}\n", "securityContext:\n      privileged: false\n"),
+    ("securityContext: { }  # c\n", "securityContext:  # c\n      privileged: false\n"),
+    ("securityContext:\n      {}\n", "securityContext:\n      privileged: false\n"),
 ])
 def test_set_fills_a_null_parent(before: str, after: str) -> None:
     text = POD.replace("    image: nginx\n", f"    image: nginx\n    {before}")

@@ -232,9 +232,9 @@ def check_fixed(text: str) -> None:
     # A missing final line break stays missing, unless the line break now last ends a block scalar.
     assert after.endswith("\n") == source.text.endswith("\n") or after.rstrip().endswith("echo two")
     # Only lines that name a fixed field change or go away; no line is added. So every other line,
-    # with its comments, quoting, indentation and line break (`\r` kept on the line), is still
-    # there, in order.
-    before_lines, after_lines = source.text.split("\n"), after.split("\n")
+    # with its comments, quoting and indentation, is still there, in order (and its line break, of
+    # the file's kind: check_line_breaks).
+    before_lines, after_lines = source.text.splitlines(), after.splitlines()
     matcher = difflib.SequenceMatcher(a=before_lines, b=after_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         assert tag != "insert", after_lines[j1:j2]

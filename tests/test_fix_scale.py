@@ -33,6 +33,10 @@ ROOT_USER_FIXED = dedent("""
     metadata:
       name: p
     spec:
+      securityContext:
+        seccompProfile:
+          type: RuntimeDefault
+      automountServiceAccountToken: false
       containers:
       - name: c
         image: nginx
@@ -43,10 +47,6 @@ ROOT_USER_FIXED = dedent("""
             drop:
             - ALL
           allowPrivilegeEscalation: false
-      securityContext:
-        seccompProfile:
-          type: RuntimeDefault
-      automountServiceAccountToken: false
     """)
 
 

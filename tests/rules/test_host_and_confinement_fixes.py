@@ -37,9 +37,8 @@ CHANGES = {
     "proc-mount-unmasked": [UNMASKED],
     "proc-mount-user-namespace": [UNMASKED],
     "seccomp-unconfined": [("type: Unconfined", "type: RuntimeDefault")],
-    "seccomp-profile": [("      image: nginx:1.27\n",
-                         "      image: nginx:1.27\n  securityContext:\n    seccompProfile:\n"
-                         "      type: RuntimeDefault\n")],
+    "seccomp-profile": [("spec:\n",
+                         "spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n")],
     "unsafe-sysctl": [("  securityContext:\n    sysctls:\n      - name: kernel.msgmax\n"
                        "        value: \"65536\"\n", "")],
     "seccomp-unconfined-anywhere": [("/pod: unconfined", "/pod: runtime/default")],
