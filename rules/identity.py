@@ -76,10 +76,11 @@ class RunAsNonRoot(Rule):
     ```
 
     ## Fix
-    Set `runAsNonRoot: true` where the finding points (the pod's `securityContext`, or the
-    container's, created when missing). Unsafe: an image that runs as root, or names its
-    user instead of a numeric UID, no longer starts; give it a numeric `runAsUser` or a
-    non-root image.
+    Set `runAsNonRoot: true` once in the pod's `securityContext` (created when missing) when
+    neither the pod nor any container sets it, so that every container inherits it; otherwise
+    where the finding points (the pod's, or the container's own). Unsafe: an image that runs
+    as root, or names its user instead of a numeric UID, no longer starts; the fix's
+    description says so: give it a numeric non-root `runAsUser` or a non-root image.
     """
 
     code = "KL401"
@@ -103,7 +104,10 @@ class RunAsNonRoot(Rule):
         if pod_setting.value is False:
             yield Violation(pod_setting.path,
                             f"pod sets {pod_field(pod, pod_setting.path)}: false; set it to true",
-                            fix=self._fix(obj, pod_setting))
+                            fix=self._fix(obj, pod_setting, "the pod's"))
+        # Nobody sets it: once on the pod, which every container inherits.
+        unset = pod_setting.value is None and all(c.own("runAsNonRoot").value is None for c in pod.containers)
+        pod_fix = self._fix(obj, pod_setting, "the pod's") if unset else None
         for container in pod.containers:
             setting = container.own("runAsNonRoot")
             field = container_field(container, setting.path)
@@ -121,12 +125,14 @@ class RunAsNonRoot(Rule):
                                f"runAsNonRoot; set {field}: true (or set it on the pod)")
             else:
                 continue
-            yield Violation(setting.path, message, container.name, fix=self._fix(obj, setting))
+            yield Violation(setting.path, message, container.name,
+                            fix=pod_fix if unset else self._fix(obj, setting, "the container's"))
 
     @staticmethod
-    def _fix(obj: K8sObject, setting: Setting) -> Fix | None:
+    def _fix(obj: K8sObject, setting: Setting, whose: str) -> Fix | None:
         return set_field(obj, setting.path, True, Applicability.UNSAFE,
-                         "set securityContext.runAsNonRoot: true")
+                         f"set {whose} securityContext.runAsNonRoot: true (the image must then run as a "
+                         "non-root numeric user: use a non-root image or set runAsUser)")
 
 
 class RunAsUserRoot(Rule):

@@ -36,13 +36,13 @@ ROOT_USER_FIXED = dedent("""
       securityContext:
         seccompProfile:
           type: RuntimeDefault
+        runAsNonRoot: true
       automountServiceAccountToken: false
       containers:
       - name: c
         image: nginx
         securityContext:
           readOnlyRootFilesystem: true
-          runAsNonRoot: true
           capabilities:
             drop:
             - ALL
@@ -120,13 +120,13 @@ def test_fixes_that_each_create_one_missing_mapping_create_it_once_in_one_pass()
     outcome = fix_all(text)
     assert outcome.error is None and not outcome.left_out and not outcome.result.findings
     assert outcome.passes == 1
-    assert outcome.text == text + (
+    assert outcome.text == text.replace("      type: RuntimeDefault\n",
+                                        "      type: RuntimeDefault\n    runAsNonRoot: true\n") + (
         "    securityContext:\n"
         "      allowPrivilegeEscalation: false\n"
         "      capabilities:\n"
         "        drop:\n"
         "        - ALL\n"
-        "      runAsNonRoot: true\n"
         "      readOnlyRootFilesystem: true\n")
 
 
