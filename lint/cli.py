@@ -105,7 +105,10 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
               help="Apply safe fixes, rewriting files in place (with -, print the fixed stream).")
 @click.option("--unsafe-fixes", is_flag=True,
               help="With --fix or --diff, also apply unsafe fixes (they may change how a workload runs).")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them "
+                                           "(exit 1 when a file would change).")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="With --fix, exit 1 when a file was changed, even if no finding remains.")
 @click.option("--stdin-filename", default="-", help="Name standard input in reports.")
 @click.option("--warn-unused-suppressions", is_flag=True,
               help="Report suppression comments and annotations that suppress nothing, and those that name "
@@ -157,7 +160,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  config_file: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
-                 pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
+                 pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool,
+                 exit_non_zero_on_fix: bool, stdin_filename: str,
                  warn_unused_suppressions: bool, foreign_ignores: bool | None, baseline: str | None,
                  write_baseline: str | None, exit_zero: bool, color: str, show_fixes: bool, statistics: bool,
                  quiet: bool, silent: bool, verbose: bool,
@@ -211,7 +215,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
             fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
         outcomes.append(outcome)
-    fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes)
+    fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes,
+                                 fail_on_change=diff or exit_non_zero_on_fix)
              if fixing else None)
     results = [outcome.result for outcome in outcomes]
     if write_baseline is not None:

@@ -621,9 +621,13 @@ class FixSummary:
     unsafe_available: int  # remaining findings that --unsafe-fixes would fix
     left_out: tuple[str, ...]  # "path: why" for fixes that failed their check
     failures: tuple[tuple[str, str], ...]  # (path, why) for files left untouched
+    # Exit 1 when a file changed (or would: --diff, --exit-non-zero-on-fix); else only findings that
+    # remain count, as with ruff (pre-commit sees the changed files anyway).
+    fail_on_change: bool = False
 
     @classmethod
-    def of(cls, outcomes: list[FixOutcome], diff: bool, unsafe: bool) -> FixSummary:
+    def of(cls, outcomes: list[FixOutcome], diff: bool, unsafe: bool,
+           fail_on_change: bool = False) -> FixSummary:
         unsafe_left = sum(1 for outcome in outcomes for finding in outcome.result.findings
                           if not unsafe and finding.suppressed is None and finding.fix is not None
                           and finding.fix.applicable and finding.fix.applicability is Applicability.UNSAFE)
@@ -635,6 +639,7 @@ class FixSummary:
             unsafe_available=unsafe_left,
             left_out=tuple(f"{o.path}: {why}" for o in outcomes for why in o.left_out),
             failures=tuple((o.path, o.error) for o in outcomes if o.error),
+            fail_on_change=fail_on_change,
         )
 
 

@@ -294,7 +294,7 @@ def test_cli_fix_rewrites_in_place_keeping_mode(tmp_path: Path, monkeypatch: pyt
     assert Path("a.yaml").read_text() == dedent(PRIVILEGED)
 
     result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "."])
-    assert result.exit_code == 1  # files changed
+    assert result.exit_code == 0  # every finding fixed, none remains (as with ruff)
     assert result.stdout.endswith("No findings in 3 files.\nFixed 2 findings (2 files changed); 0 remain.\n")
     assert Path("a.yaml").read_text() == case_privileged()[2]
     assert stat.S_IMODE(os.stat("a.yaml").st_mode) == 0o640
@@ -302,6 +302,14 @@ def test_cli_fix_rewrites_in_place_keeping_mode(tmp_path: Path, monkeypatch: pyt
 
     result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "."])
     assert result.exit_code == 0 and "Fixed 0 findings (0 files changed); 0 remain." in result.stdout
+
+
+def test_cli_exit_non_zero_on_fix_fails_when_a_file_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _files(tmp_path, monkeypatch, **{"a.yaml": dedent(PRIVILEGED)})
+    result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", "--exit-non-zero-on-fix", *SELECT, "a.yaml"])
+    assert result.exit_code == 1 and Path("a.yaml").read_text() == case_privileged()[2]
+    result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", "--exit-non-zero-on-fix", *SELECT, "a.yaml"])
+    assert result.exit_code == 0  # nothing changed, nothing remains
 
 
 def test_cli_diff_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -317,7 +325,7 @@ def test_cli_fix_stdin_prints_the_fixed_stream(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     data = b"\xef\xbb\xbf" + dedent(PRIVILEGED).replace("\n", "\r\n").encode()
     result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "-"], input=data)
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # all fixed
     assert result.stdout_bytes == data.replace(b"privileged: yes", b"privileged: false")
     assert "Fixed 1 finding" in result.stderr
 
