@@ -210,10 +210,11 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     if fixing:
         from klint import fixer  # only fixing needs it: start-up time
     outcomes = []
+    diff_colored = diff and _color(color, sys.stdout)
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
                               stdin_filename=stdin_filename, render=render, configs=configs):
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
-            fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
+            fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer, color=diff_colored)
         outcomes.append(outcome)
     fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes,
                                  fail_on_change=diff or exit_non_zero_on_fix)

@@ -610,6 +610,31 @@ def unified_diff(path: str, before: str, after: str) -> str:
                    for line in lines)
 
 
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def colored_diff(diff: str) -> str:
+    """A unified diff in git's colours: file headers bold, hunk headers cyan, removed lines red,
+    added lines green (each line's colour reset before its line break)."""
+    out = []
+    removed = added = 0  # lines left in the current hunk: a removed `---` line is no header
+    for line in diff.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        hunk = _HUNK.match(body)
+        color = None
+        if hunk:
+            removed, added = int(hunk[1] or 1), int(hunk[2] or 1)
+            color = "\x1b[36m"
+        elif (removed or added) and body[:1] in ("-", "+", " "):
+            removed -= body[:1] != "+"
+            added -= body[:1] != "-"
+            color = {"-": "\x1b[31m", "+": "\x1b[32m"}.get(body[:1])
+        elif body.startswith(("--- ", "+++ ")):
+            color = "\x1b[1m"
+        out.append(line if color is None else f"{color}{body}\x1b[0m{line[len(body):]}")
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class FixSummary:
     """What `--fix` / `--diff` did, for the reporters."""
@@ -643,17 +668,19 @@ class FixSummary:
         )
 
 
-def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO) -> None:
-    """Where a fixed text goes: with --diff, a diff on `out`; from standard input, the whole fixed
-    stream on `out`; otherwise the file, rewritten in place when it changed. A file that cannot be
-    written is reported as a problem and counts as unchanged."""
+def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO, color: bool = False) -> None:
+    """Where a fixed text goes: with --diff, a diff on `out` (coloured as git colours one, when
+    `color`); from standard input, the whole fixed stream on `out`; otherwise the file, rewritten in
+    place when it changed. A file that cannot be written is reported as a problem and counts as
+    unchanged."""
     if outcome.source is None:
         if stdin and not diff:  # a filter never swallows its input
             out.write(outcome.undecoded)
         return
     if diff:
         if outcome.changed:
-            out.write(unified_diff(outcome.path, outcome.source.text, outcome.text).encode("utf-8"))
+            text = unified_diff(outcome.path, outcome.source.text, outcome.text)
+            out.write((colored_diff(text) if color else text).encode("utf-8"))
     elif stdin:
         out.write(outcome.output())
     elif outcome.changed:
