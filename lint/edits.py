@@ -273,7 +273,7 @@ _COLON = re.compile(r"[ \t]*:")
 _COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*(?:\n|\Z)", re.M)
 # The multi-line scalars of a document (by id), as sorted starts and their ends.
 _SCALARS: dict[int, tuple[Document, list[int], list[int]]] = {}
-_BLANK_REST = re.compile(r"[ \t]*(#[^\n]*)?(\n|\Z)")
+_BLANK_REST = re.compile(r"[ \t]*(#[^\n]*)?(\r?\n|\Z)")
 
 
 class _Editor:

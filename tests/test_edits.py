@@ -416,6 +416,18 @@ def test_remove_crlf() -> None:
         "  hostNetwork: true  # why\r\n", "")
 
 
+def test_crlf_files_keep_crlf_with_or_without_a_final_line_break() -> None:
+    text = dedent(POD).replace("\n", "\r\n") + "  hostPID: true"
+    assert edited(text, remove_field, ("spec", "hostPID"), dedented=False) == dedent(POD).replace(
+        "\n", "\r\n").removesuffix("\r\n")
+    for empty in ("securityContext: {}", "securityContext: ~", "securityContext:\r\n      {}"):
+        text = dedent(POD).replace("\n", "\r\n") + f"    {empty}"
+        assert edited(text, set_field, PRIV, False, dedented=False) == dedent(POD).replace("\n", "\r\n") + \
+            "    securityContext:\r\n      privileged: false"
+        assert edited(text + "\r\n", set_field, PRIV, False, dedented=False) == \
+            dedent(POD).replace("\n", "\r\n") + "    securityContext:\r\n      privileged: false\r\n"
+
+
 def test_remove_is_none_when_absent() -> None:
     assert build(dedent(POD), remove_field, ("spec", "hostPID")) is None
 
