@@ -86,7 +86,7 @@ def combine(description: str, applicability: Applicability, *fixes: Fix | None) 
         return None
     for fix in parts:
         if not fix.edits:
-            return _refused(description, fix.description.rpartition(NOT_APPLIED)[2].removesuffix(")"))
+            return _refused(description, fix.refusal or "a part has nothing to apply")
     edits = _merge_deletions(sorted((e for fix in parts for e in fix.edits), key=lambda e: (e.start, e.end)))
     if any(b.start < a.end or a.start == b.start for a, b in pairwise(edits)):
         return _refused(description, "its parts edit the same text")
@@ -106,11 +106,8 @@ def _merge_deletions(edits: list[Edit]) -> list[Edit]:
     return merged
 
 
-NOT_APPLIED = " (not applied: "
-
-
 def _refused(description: str, reason: str) -> Fix:
-    return Fix(f"{description}{NOT_APPLIED}{reason})", (), Applicability.DISPLAY)
+    return Fix(f"{description} (not applied: {reason})", (), Applicability.DISPLAY, refusal=reason)
 
 
 class Refused(Exception):

@@ -60,6 +60,7 @@ class Fix:
     # The paths (relative to the object, like Violation.path) whose values the edits change, with
     # their descendants and any parents they create: `--fix` checks that nothing else changed.
     paths: tuple[tuple[str | int, ...], ...] = ()
+    refusal: str | None = None  # why a builder could not make the edits (a DISPLAY fix without edits)
 
     @property
     def applicable(self) -> bool:
