@@ -6,6 +6,7 @@ from __future__ import annotations
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from klint.document import Path, decode_scalar, key_string
+from klint.edits.locate import Chain
 from klint.edits.refused import Refused
 from klint.edits.splice import Splicer
 from klint.fix import Edit, Emptying, Refill
