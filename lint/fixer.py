@@ -386,11 +386,12 @@ def _compose(groups: list[_Group]) -> list[_Group]:
       collection: that fix then deletes the lines of what it removes rather than the collection
       (`Refill`);
     - fixes that each create the same missing mapping at one place (`securityContext:` with one
-      field) create it once, with every field under it.
+      field, in block or flow style) create it once, with every field under it.
 
     So the pass parses and the fixes settle together."""
     while _merge_emptied(groups):
         pass
+    _merge_flow_mappings(groups)
     inserted = _inserted([edit for group in groups for edit in group.fix.edits])
     if not inserted:
         return groups
@@ -456,6 +457,51 @@ def _merge_new_mappings(groups: list[_Group]) -> None:
     _replace_edits(groups, merged)
 
 
+def _merge_flow_mappings(groups: list[_Group]) -> None:
+    """Flow entries inserted at one place under the same key with mappings as values (`, "securityContext":
+    {...}` in JSON, which `_touch` lets meet) become the first one's, with all their fields."""
+    first_of: dict[tuple[int, str], tuple[_Group, Edit, str, str]] = {}  # group, edit, head, value
+    merged: _Replacements = {}
+    for group in groups:
+        for edit in group.fix.edits:
+            entry = _flow_entry(edit)
+            if entry is None or not entry["value"].startswith("{"):
+                continue
+            key = (edit.start, entry["key"])
+            if key not in first_of:
+                first_of[key] = (group, edit, edit.text[:entry.start("value")], entry["value"])
+                continue
+            owner, first, head, value = first_of[key]
+            inner = entry["value"][1:-1]
+            value = value[:-1] + (", " if value != "{}" and inner else "") + inner + "}"
+            first_of[key] = (owner, first, head, value)
+            merged.setdefault(id(owner), {})[first] = (Edit(first.start, first.end, head + value),)
+            merged.setdefault(id(group), {})[edit] = ()
+    _replace_edits(groups, merged)
+
+
+def _flow_entry(edit: Edit) -> re.Match[str] | None:
+    """An insertion of one flow mapping entry after its separator (`, key: value`), or None."""
+    if edit.start != edit.end:
+        return None
+    entry = _FLOW_ENTRY.match(edit.text)
+    if entry is None:
+        return None
+    depth, quote = 0, ""
+    for char in entry["value"]:  # one entry: no comma outside its brackets and strings
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            return None
+    return entry
+
+
 def _new_mapping_head(edit: Edit) -> str | None:
     """The first line of whole lines inserted that start a block mapping (`    securityContext:`, its
     fields on the lines below, indented deeper), or None."""
@@ -517,11 +563,17 @@ def _touch(a: Edit, b: Edit) -> bool:
             fields, others = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
             if fields is not None and others is not None and not fields & others:
                 return False
+    if a.start == a.end == b.start == b.end:  # flow entries under different keys, or merged mappings
+        first, second = _flow_entry(a), _flow_entry(b)
+        if first and second and (first["key"] != second["key"]
+                                 or (first["value"].startswith("{") and second["value"].startswith("{"))):
+            return False
     if (a.start < a.end and not a.text) or (b.start < b.end and not b.text):
         return a.start < b.end and b.start < a.end  # a deletion only meeting the other is independent of it
     return a.start <= b.end and b.start <= a.end
 
 
+_FLOW_ENTRY = re.compile(r",\s*(?P<key>\"[^\"\\]*\"|'[^']*'|[A-Za-z_][\w.-]*)\s*:\s*(?P<value>.*)\Z", re.S)
 _ENTRY_HEAD = re.compile(r"(?P<indent> *)(?P<key>[A-Za-z_][\w.-]*):[ \r\n]")
 _ITEM_HEAD = re.compile(r"(?P<indent> *)-[ \r\n]")
 _MAPPING_HEAD = re.compile(r" *[A-Za-z_][\w.-]*:\r?\n")

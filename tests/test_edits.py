@@ -345,6 +345,14 @@ def test_remove_a_multiline_value_keeps_the_comment_lines_inside_it() -> None:
     assert fix is not None and len(fix.edits) == 2
 
 
+def test_comment_lines_that_would_join_a_block_scalar_go_with_the_lines_removed() -> None:
+    text = POD.replace("    image: nginx\n", "    image: nginx\n    args:\n    - |\n      echo one\n"
+                                              "    securityContext:\n      # own\n      privileged: true\n"
+                                              "    ports: []\n")
+    assert edited(text, remove_field, PRIV) == dedent(text).replace(
+        "    securityContext:\n      # own\n      privileged: true\n", "")
+
+
 def test_only_a_trailing_comment_goes_with_its_line_never_one_in_a_block_scalar() -> None:
     text = POD.replace("  hostNetwork: true  # why\n", "  hostNetwork: true\t# tab comment\n  # standalone\n")
     assert edited(text, remove_field, ("spec", "hostNetwork")) == dedent(text).replace(

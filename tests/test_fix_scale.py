@@ -261,3 +261,20 @@ def test_comment_lines_between_removed_items_stay() -> None:
     assert outcome.passes == 1 and not outcome.result.findings
     assert "        # the host's processes\n" in outcome.text and "      # the host's sysfs\n" in outcome.text
     assert "hostPath" not in outcome.text and "/host/" not in outcome.text
+
+
+def test_fixes_that_each_create_one_flow_mapping_in_json_create_it_once_in_one_pass() -> None:
+    text = ('{\n  "kind": "Pod",\n  "apiVersion": "v1",\n  "metadata": {\n    "name": "p"\n  },\n'
+            '  "spec": {\n    "containers": [\n      {\n        "name": "c",\n        "image": "nginx"\n'
+            '      }\n    ]\n  }\n}\n')
+    outcome = fix_all(text)
+    assert outcome.error is None and not outcome.left_out and not outcome.result.findings
+    assert outcome.passes == 1
+    assert outcome.text == text.replace(
+        '"image": "nginx"\n',
+        '"image": "nginx",\n        "securityContext": {"allowPrivilegeEscalation": false, '
+        '"capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}\n').replace(
+        "    ]\n  }\n}",
+        '    ],\n    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}, '
+        '"runAsNonRoot": true},\n'
+        '    "automountServiceAccountToken": false\n  }\n}')

@@ -30,11 +30,12 @@ class Splicer(Locator):
     def delete_lines(self, start: int, end: int, node: Node, refill: Refill | None = None,
                      emptying: Emptying | None = None) -> None:
         """Delete whole lines, those of `node`, but for the comment lines among them: a fix never
-        deletes a comment of its own line (a trailing comment goes with its line). The last lines of
-        a text without a final line break take the line break before them along, so that the text
-        still ends without one (unless that line break ends a block scalar, whose value it is part
-        of)."""
-        spans = self.uncommented(start, end, node)
+        deletes a comment of its own line (a trailing comment goes with its line), unless the lines
+        follow a block scalar, whose text the comment lines would join. The last lines of a text
+        without a final line break take the line break before them along, so that the text still
+        ends without one (unless that line break ends a block scalar, whose value it is part of)."""
+        after_scalar = self.block_scalar_ends_at(start)
+        spans = [(start, end)] if after_scalar else self.uncommented(start, end, node)
         for start, end in spans:
             if end == len(self.text) and not self.text.endswith("\n") and start > 0 \
                     and not self.block_scalar_ends_at(start):
