@@ -653,3 +653,28 @@ def test_version_and_help() -> None:
     assert code == 0 and out.startswith("klint, version ")
     code, out, _ = klint("--help")
     assert code == 0 and "rules" in out and "explain" in out
+
+
+def test_kube_version_names_the_fields_its_api_does_not_have(tmp_path: Path) -> None:
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: app
+              image: nginx:1.27
+              securityContext:
+                appArmorProfile:
+                  type: RuntimeDefault
+        """))
+    assert klint("--select", "invalid-field", str(manifest))[0] == 0
+    code, out, _ = klint("--select", "invalid-field", "--kube-version", "v1.29.2", "--format", "concise",
+                         str(manifest))
+    assert code == 1
+    assert f"{manifest}:10:9: KL004 containers[0].securityContext.appArmorProfile is not a field of " \
+           "SecurityContext in Kubernetes 1.29 (it came in 1.30): the API server drops it" in out
+    code, _, err = klint("--kube-version", "2.0", str(manifest))
+    assert code == 2 and "not a Kubernetes version: '2.0'" in err
