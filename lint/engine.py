@@ -63,8 +63,9 @@ class Finding:
     obj: ObjectRef
     field: Path  # what the finding is about, relative to the object (may be absent from the text)
     # What the finding is about, never where it sits, so that it survives edits elsewhere: rule code,
-    # object (`ObjectRef.identity`), field (`K8sObject.stable_path`) and container. Two identical
-    # objects in one input share it; the fixer tells them apart by `obj`, SARIF by occurrence.
+    # object (`ObjectRef.identity`), field (`K8sObject.stable_path`) and container, and the message of
+    # a rule `identified_by_message`. Two identical objects in one input share it; the fixer tells them
+    # apart by `obj`, SARIF by occurrence.
     identity: tuple[Any, ...]
     container: str | None = None
     fix: Fix | None = None
@@ -288,7 +289,8 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                 container=violation.container,
                 fix=violation.fix,
                 template=document.template,
-                identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container),
+                identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container,
+                          *((violation.message,) if rule.identified_by_message else ())),
             ))
     reported = {(finding.rule.name, finding.field) for finding in findings}
     explained = {finding.field for finding in findings if finding.rule.explains_fields}

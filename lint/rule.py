@@ -136,6 +136,9 @@ class Rule:
     # A rule whose finding at a field explains every other rule's there (a misspelt key reported as
     # the field it meant: the rule that checks that field would only report it missing).
     explains_fields: ClassVar[bool] = False
+    # A rule whose messages tell its findings at one field apart (a policy's `deny` results, which
+    # often name no field): the message is then part of what identifies a finding (baseline, SARIF).
+    identified_by_message: ClassVar[bool] = False
     references: ClassVar[tuple[str, ...]] = ()
     # The same check in other tools, for docs and conformance: tool -> check IDs, where tool is one of
     # "kube-linter", "polaris", "checkov", "trivy" (KSV IDs), "kubescape", "falco".

@@ -73,6 +73,7 @@ class PolicyRule(Rule):
     binding: ClassVar[Binding]
     position: ClassVar[int]  # which of the binding's rule values is this rule's
     origin: ClassVar[str]  # the policy file
+    identified_by_message = True
 
     @classmethod
     def profile(cls) -> Profile:
