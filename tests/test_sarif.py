@@ -192,7 +192,8 @@ def test_result_location_region_snippet_and_object(monkeypatch: pytest.MonkeyPat
     repo(tmp_path, monkeypatch, {"deploy/web.yaml": PRIVILEGED_DEPLOYMENT})
     (result,) = results(sarif(run("deploy", settings=Settings(select=("KL101",)))))
     assert result["ruleId"] == "KL101" and result["level"] == "error"
-    assert result["message"]["text"].endswith("[Deployment prod/web container app]")
+    assert result["message"]["text"] == ('container "app" runs privileged (securityContext.privileged: '
+                                         "true); set it to false [Deployment prod/web]")
     location = result["locations"][0]
     assert location["physicalLocation"]["artifactLocation"] == {"uri": "deploy/web.yaml",
                                                                 "uriBaseId": "%SRCROOT%"}
