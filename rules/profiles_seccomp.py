@@ -246,7 +246,7 @@ def name_list(data: dict[str, Any], path: Path, known: tuple[str, ...], what: st
               effect: str = REJECTS[2:]) -> Iterator[Violation]:
     """A list of names from `known` at `path` (absent or null: nothing to check); `effect` says what an
     unknown name does."""
-    value = data.get(path[-1])
+    value = data.get(str(path[-1]))
     if value is None:
         return
     if not isinstance(value, list):

@@ -545,7 +545,7 @@ class RbacEveryoneBinding(Rule):
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES,
                   "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings")
     equivalents = {"trivy": ("KSV122",), "falco": ("Anonymous Request Allowed",)}
-    EVERYONE = {
+    EVERYONE: dict[tuple[object, object], str] = {
         ("User", "system:anonymous"): "anonymous users",
         ("Group", "system:unauthenticated"): "anonymous users",
         ("Group", "system:authenticated"): "every authenticated user and service account",

@@ -96,15 +96,15 @@ def sarif(report: Report) -> dict[str, Any]:
 
 
 def results(log: dict[str, Any]) -> list[dict[str, Any]]:
-    return log["runs"][0]["results"]  # type: ignore[no-any-return]
+    return log["runs"][0]["results"]
 
 
 def region(result: dict[str, Any]) -> dict[str, Any]:
-    return result["locations"][0]["physicalLocation"]["region"]  # type: ignore[no-any-return]
+    return result["locations"][0]["physicalLocation"]["region"]
 
 
 def uri(result: dict[str, Any]) -> str:
-    return result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]  # type: ignore[no-any-return]
+    return result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
 
 
 # --- the whole example set, and the rules -----------------------------------------------------------
@@ -176,7 +176,7 @@ def test_configured_severity_sets_levels_and_security_severity(monkeypatch: pyte
 
 
 def test_descriptions_are_clipped_to_github_limits() -> None:
-    long = type("LongRule", (Rule,), {"__doc__": "word " * 400 + "\n\n## What it checks\n" + "x " * 900})
+    long: Any = type("LongRule", (Rule,), {"__doc__": "word " * 400 + "\n\n## What it checks\n" + "x " * 900})
     long.code, long.name, long.severity = "KL999", "long-rule", Severity.LOW  # set after: not registered
     data = sarif_json(descriptor(long(), Severity.LOW))
     assert len(data["shortDescription"]["text"]) <= DESCRIPTION_LIMIT
