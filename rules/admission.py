@@ -92,7 +92,7 @@ class WebhookFailsOpen(KindRule):
 
     kinds = WEBHOOK_KINDS
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, webhook in webhooks(obj):
             name = webhook.get("name")
             if not isinstance(name, str) or not any(engine in name for engine in POLICY_ENGINES):
@@ -207,7 +207,7 @@ class WebhookCoversKubeSystem(KindRule):
 
     kinds = WEBHOOK_KINDS
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, webhook in webhooks(obj):
             fails_closed = failure_policy(obj, webhook) == "Fail"
             if not fails_closed or not covers_pods(webhook) or exempts_kube_system(webhook):

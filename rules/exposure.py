@@ -154,7 +154,7 @@ class ServiceExternalIPs(KindRule):
 
     kinds = ("Service",)
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, address in enumerate(as_list(obj.get(("spec", "externalIPs")))):
             yield Violation(("spec", "externalIPs", index),
                             f'Service "{obj.ref.name}" claims the external IP {address} (spec.externalIPs'
@@ -215,7 +215,7 @@ class PersistentVolumeHostPath(KindRule):
 
     kinds = ("PersistentVolume",)
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for source in ("hostPath", "local"):
             path = as_dict(obj.get(("spec", source))).get("path")
             if isinstance(path, str):

@@ -45,7 +45,7 @@ class GrantRule(RoleRule):
     # A rule limited to named objects (`resourceNames`) grants those alone: pass it.
     RESOURCE_NAMES_LIMIT: ClassVar[bool] = False
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             if self.RESOURCE_NAMES_LIMIT and as_list(rule.get("resourceNames")):
                 continue
@@ -569,7 +569,7 @@ class RbacApproveCertificates(RoleRule):
         names = [name for _, name in strings(rule, "resourceNames")]
         return not names or any(name in self.CLIENT_SIGNERS for name in names)
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         approval: tuple[int, int, str] | None = None
         approves = False
         for index, rule in rules_of(obj):

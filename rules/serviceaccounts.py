@@ -314,7 +314,7 @@ class RbacWildcard(RoleRule):
         "falco": ("ClusterRole With Wildcard Created",),
     }
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             for key, what in (("verbs", "every verb"), ("resources", "every resource")):
                 for position, item in strings(rule, key):
@@ -387,7 +387,7 @@ class RbacPodExec(RoleRule):
     SESSIONS = {"pods/exec": "exec", "pods/attach": "attach", "*/exec": "exec", "*/attach": "attach",
                 "*": "exec and attach"}
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             groups = {item for _, item in strings(rule, "apiGroups")}
             verbs = sorted({item for _, item in strings(rule, "verbs")} & {"create", "get", "*"})
@@ -464,7 +464,7 @@ class RbacEscalation(RoleRule):
         "impersonate": ("users", "groups", "serviceaccounts", "uids", "userextras"),
     }
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             resources = {item.split("/")[0] for _, item in strings(rule, "resources")}
             for position, verb in strings(rule, "verbs"):
