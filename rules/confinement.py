@@ -19,7 +19,7 @@ from klint.document import Path
 from klint.edits import remove_field, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import Container, K8sObject, PodSpec, Setting, as_dict, as_list
-from klint.rule import Level, Rule, Severity, Violation, format_pss_version
+from klint.rule import Level, PodRule, Severity, Violation, format_pss_version
 from klint.rules.common import (
     PSS_DOC,
     container_field,
@@ -112,7 +112,7 @@ def type_violation(obj: K8sObject, who: str, container: Container | None, settin
                            f"allowed; set it to {choices}", name)
 
 
-class AppArmorUnconfined(Rule):
+class AppArmorUnconfined(PodRule):
     """AppArmor must not be turned off or set to a profile outside the allowed ones.
 
     ## What it checks
@@ -186,10 +186,7 @@ class AppArmorUnconfined(Rule):
     references = (PSS_DOC, APPARMOR_DOC)
     equivalents = {"trivy": ("KSV002",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         for who, container, setting in pod.own_settings("appArmorProfile"):
             violation = type_violation(obj, who, container, setting, "AppArmor", APPARMOR_TYPES)
             if violation:
@@ -212,7 +209,7 @@ class AppArmorUnconfined(Rule):
             )
 
 
-class SELinuxOptions(Rule):
+class SELinuxOptions(PodRule):
     """SELinux options must not set a custom type, user or role.
 
     ## What it checks
@@ -280,10 +277,7 @@ class SELinuxOptions(Rule):
                            "#assign-selinux-labels-to-a-container")
     equivalents = {"trivy": ("KSV025",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         allowed = allowed_in(SELINUX_TYPES, self.pss_version)
         choices = ", ".join(kind for since, kinds in SELINUX_TYPES.items() if since <= self.pss_version
                             for kind in kinds if kind)
@@ -321,7 +315,7 @@ def unmasked_proc(container: Container) -> Violation | None:
                      remove_field(container.pod.obj, setting.path, Applicability.UNSAFE, "remove procMount"))
 
 
-class ProcMountUnmasked(Rule):
+class ProcMountUnmasked(PodRule):
     """Containers must keep the default /proc masks.
 
     ## What it checks
@@ -380,16 +374,16 @@ class ProcMountUnmasked(Rule):
     references = (PSS_DOC, "https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/")
     equivalents = {"kube-linter": ("unsafe-proc-mount",), "polaris": ("procMount",), "trivy": ("KSV027",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None or in_user_namespace(obj.pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if in_user_namespace(pod, self.pss_version):
             return
-        for container in obj.pod.containers:
+        for container in pod.containers:
             violation = unmasked_proc(container)
             if violation:
                 yield violation
 
 
-class ProcMountUserNamespace(Rule):
+class ProcMountUserNamespace(PodRule):
     """Containers must keep the default /proc masks, in user namespaces too (restricted).
 
     ## What it checks
@@ -446,10 +440,10 @@ class ProcMountUserNamespace(Rule):
     # None of these exempts user-namespaced pods, so they cover this rule's case too.
     equivalents = {"kube-linter": ("unsafe-proc-mount",), "polaris": ("procMount",), "trivy": ("KSV027",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None or not in_user_namespace(obj.pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if not in_user_namespace(pod, self.pss_version):
             return
-        for container in obj.pod.containers:
+        for container in pod.containers:
             violation = unmasked_proc(container)
             if violation:
                 yield violation
@@ -486,7 +480,7 @@ def seccomp_annotation_violation(obj: K8sObject, pod: PodSpec, key: str, value: 
                            "localhost/<profile>", container.name if container else None, fix)
 
 
-class SeccompUnconfined(Rule):
+class SeccompUnconfined(PodRule):
     """Seccomp must not be turned off or set to a profile outside the allowed ones.
 
     ## What it checks
@@ -569,9 +563,8 @@ class SeccompUnconfined(Rule):
     references = (PSS_DOC, SECCOMP_DOC)
     equivalents = {"trivy": ("KSV104",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or (judged_as_restricted(self) and restricted_exempts_windows(pod, self.pss_version)):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if judged_as_restricted(self) and restricted_exempts_windows(pod, self.pss_version):
             return
         if self.pss_version < SECCOMP_FIELDS_VERSION:
             for key, value, container in seccomp_annotations(pod):
@@ -584,7 +577,7 @@ class SeccompUnconfined(Rule):
                 yield violation
 
 
-class SeccompProfile(Rule):
+class SeccompProfile(PodRule):
     """Every container must run with a seccomp profile (restricted).
 
     ## What it checks
@@ -648,9 +641,8 @@ class SeccompProfile(Rule):
     references = (PSS_DOC, SECCOMP_DOC)
     equivalents = {"checkov": ("CKV_K8S_31",), "trivy": ("KSV030",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or restricted_exempts_windows(pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if restricted_exempts_windows(pod, self.pss_version):
             return
         pod_profile = pod.field("securityContext", "seccompProfile")
         if pod_profile.value is not None:
@@ -671,7 +663,7 @@ class SeccompProfile(Rule):
                 )
 
 
-class SeccompUnconfinedAnywhere(Rule):
+class SeccompUnconfinedAnywhere(PodRule):
     """Seccomp must not be turned off anywhere, not even where the standard does not look.
 
     ## What it checks
@@ -732,10 +724,7 @@ class SeccompUnconfinedAnywhere(Rule):
     references = (SECCOMP_DOC,)
     equivalents = {"trivy": ("KSV104",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         if self.pss_version >= SECCOMP_FIELDS_VERSION:
             for key, value, container in seccomp_annotations(pod):
                 if value == "unconfined":
@@ -748,7 +737,7 @@ class SeccompUnconfinedAnywhere(Rule):
                     yield violation
 
 
-class UnsafeSysctl(Rule):
+class UnsafeSysctl(PodRule):
     """Pods may set only the sysctls the standard deems safe.
 
     ## What it checks
@@ -817,10 +806,7 @@ class UnsafeSysctl(Rule):
     references = (PSS_DOC, SYSCTL_DOC)
     equivalents = {"kube-linter": ("unsafe-sysctls",), "trivy": ("KSV026",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         safe = allowed_in(SAFE_SYSCTLS, self.pss_version)
         sysctls = pod.field("securityContext", "sysctls")
         version = format_pss_version(self.pss_version)

@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from klint.edits import remove_field, set_field
 from klint.fix import Applicability
-from klint.k8s import Container, K8sObject, as_dict, as_list
-from klint.rule import ContainerRule, Level, Rule, Severity, Violation
+from klint.k8s import Container, K8sObject, PodSpec, as_dict, as_list
+from klint.rule import ContainerRule, Level, PodRule, Severity, Violation
 from klint.rules.common import PSS_DOC, container_field, pod_field, yaml_scalar
 from klint.rules.volumes import host_mount_removal, host_mounts
 
 
-class HostNamespaceRule(Rule):
+class HostNamespaceRule(PodRule):
     """Shared check of the pod fields `hostNetwork`, `hostPID` and `hostIPC`."""
 
     field: ClassVar[str]
@@ -22,10 +22,8 @@ class HostNamespaceRule(Rule):
     psa_check = "hostNamespaces"
     references = (PSS_DOC,)
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None:
-            return
-        setting = obj.pod.field(self.field)
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        setting = pod.field(self.field)
         if setting.value is True:
             yield Violation(setting.path, f"pod shares the node's {self.what} ({self.field}: true); "
                                           f"set {self.field}: false or remove it",
@@ -184,7 +182,7 @@ class HostIPC(HostNamespaceRule):
                    "trivy": ("KSV008",), "falco": ("Create HostIPC Pod",)}
 
 
-class HostProcess(Rule):
+class HostProcess(PodRule):
     """Windows pods must not run HostProcess containers.
 
     ## What it checks
@@ -244,10 +242,8 @@ class HostProcess(Rule):
     references = (PSS_DOC, "https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/")
     equivalents = {"polaris": ("hostProcess",), "trivy": ("KSV103",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None:
-            return
-        for who, container, setting in obj.pod.own_settings("windowsOptions", "hostProcess"):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        for who, container, setting in pod.own_settings("windowsOptions", "hostProcess"):
             if setting.value is True:
                 yield Violation(
                     setting.path,
@@ -258,7 +254,7 @@ class HostProcess(Rule):
                 )
 
 
-class HostPathVolume(Rule):
+class HostPathVolume(PodRule):
     """Pods must not mount directories or files of the node (hostPath volumes).
 
     ## What it checks
@@ -325,10 +321,7 @@ class HostPathVolume(Rule):
     references = (PSS_DOC, "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath")
     equivalents = {"polaris": ("hostPathSet",), "trivy": ("KSV023",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         mounts = {mount.index: mount for mount in host_mounts(pod)}
         for index, volume in enumerate(as_list(pod.data.get("volumes"))):
             if not isinstance(volume, dict) or not isinstance(volume.get("hostPath"), dict):

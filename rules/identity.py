@@ -9,7 +9,7 @@ from klint.document import Path
 from klint.edits import remove_field, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import K8sObject, PodSpec, Setting
-from klint.rule import Level, Rule, Severity, Violation
+from klint.rule import Level, PodRule, Severity, Violation
 from klint.rules.common import PSS_DOC, SECURITY_CONTEXT_DOC, container_field, in_user_namespace, pod_field
 
 USER_NAMESPACES_DOC = ("https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/"
@@ -21,7 +21,7 @@ def is_zero(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value == 0
 
 
-class RunAsNonRoot(Rule):
+class RunAsNonRoot(PodRule):
     """Containers must be required to run as a non-root user.
 
     ## What it checks
@@ -95,9 +95,8 @@ class RunAsNonRoot(Rule):
         "trivy": ("KSV012",),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or in_user_namespace(pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if in_user_namespace(pod, self.pss_version):
             return
         pod_setting = pod.field("securityContext", "runAsNonRoot")
         if pod_setting.value is False:
@@ -129,7 +128,7 @@ class RunAsNonRoot(Rule):
                          "set securityContext.runAsNonRoot: true")
 
 
-class RunAsUserRoot(Rule):
+class RunAsUserRoot(PodRule):
     """Pods and containers must not set runAsUser to 0.
 
     ## What it checks
@@ -191,9 +190,8 @@ class RunAsUserRoot(Rule):
         "trivy": ("KSV105",),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or in_user_namespace(pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if in_user_namespace(pod, self.pss_version):
             return
         setting = pod.field("securityContext", "runAsUser")
         if is_zero(setting.value):
@@ -211,7 +209,7 @@ class RunAsUserRoot(Rule):
                          fix=remove_field(obj, setting.path, Applicability.UNSAFE, "remove runAsUser: 0"))
 
 
-class RootGroup(Rule):
+class RootGroup(PodRule):
     """Pods and containers must not run with the root group.
 
     ## What it checks
@@ -272,9 +270,8 @@ class RootGroup(Rule):
         "trivy": ("KSV116", "KSV029"),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or pod.is_windows or in_user_namespace(pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if pod.is_windows or in_user_namespace(pod, self.pss_version):
             return
         yield from self._pod_groups(obj, pod)
         for container in pod.containers:

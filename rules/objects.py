@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from klint.k8s import K8sObject, as_dict, as_list
-from klint.rule import Rule, Severity, Violation
+from klint.rule import KindRule, Severity, Violation
 from klint.rules.common import FALCO_K8S_AUDIT_RULES
 from klint.source import Span
 
@@ -44,7 +44,7 @@ def is_literal(value: str) -> bool:
     return PLACEHOLDER.match(value.strip().strip("\"'")) is None
 
 
-class NodePortService(Rule):
+class NodePortService(KindRule):
     """Services should not be of type NodePort.
 
     ## What it checks
@@ -99,11 +99,10 @@ class NodePortService(Rule):
         "falco": ("Create NodePort Service",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "Service"
+    kinds = ("Service",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind == "Service" and obj.get(("spec", "type")) == "NodePort":
+        if obj.get(("spec", "type")) == "NodePort":
             ports = [str(port["nodePort"]) for port in map(as_dict, as_list(obj.get(("spec", "ports"))))
                      if port.get("nodePort")]
             opens = f"port {', '.join(ports)}" if ports else "a port from the node port range"
@@ -113,7 +112,7 @@ class NodePortService(Rule):
                             "or a LoadBalancer")
 
 
-class ConfigMapCredentials(Rule):
+class ConfigMapCredentials(KindRule):
     """ConfigMaps must not hold credentials.
 
     ## What it checks
@@ -176,12 +175,9 @@ class ConfigMapCredentials(Rule):
         "falco": ("Create/Modify Configmap With Private Credentials",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "ConfigMap"
+    kinds = ("ConfigMap",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind != "ConfigMap":
-            return
         for key, value in as_dict(obj.get(("data",))).items():
             if not isinstance(value, str):
                 continue
@@ -218,7 +214,7 @@ class ConfigMapCredentials(Rule):
         return obj.document.source.span(found, found + len(needle))
 
 
-class IngressWithoutTLS(Rule):
+class IngressWithoutTLS(KindRule):
     """Ingresses should terminate TLS.
 
     ## What it checks
@@ -292,11 +288,10 @@ class IngressWithoutTLS(Rule):
         "falco": ("Ingress Object without TLS Certificate Created",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "Ingress"
+    kinds = ("Ingress",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind != "Ingress" or as_list(obj.get(("spec", "tls"))):
+        if as_list(obj.get(("spec", "tls"))):
             return
         if not (as_list(obj.get(("spec", "rules"))) or obj.get(("spec", "defaultBackend"))):
             return

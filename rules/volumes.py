@@ -11,7 +11,7 @@ from typing import Any
 from klint.edits import combine, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import Container, K8sObject, PodSpec, as_dict, as_list
-from klint.rule import ContainerRule, Level, Rule, Severity, Violation
+from klint.rule import ContainerRule, Level, PodRule, Severity, Violation
 from klint.rules.common import (
     FALCO_K8S_AUDIT_RULES,
     PSS_DOC,
@@ -143,7 +143,7 @@ def host_mount_removal(obj: K8sObject, pod: PodSpec, volume: HostMount) -> Fix |
                    *(remove_list_item(obj, path, Applicability.UNSAFE, description) for path in paths))
 
 
-class RestrictedVolumeTypes(Rule):
+class RestrictedVolumeTypes(PodRule):
     """Pods may use only the volume types of the restricted standard.
 
     ## What it checks
@@ -216,10 +216,7 @@ class RestrictedVolumeTypes(Rule):
     }
     superseded_by = ("host-path",)
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         volumes = pod.field("volumes")
         for index, volume in enumerate(as_list(volumes.value)):
             volume = as_dict(volume)
@@ -314,7 +311,7 @@ class ReadOnlyRootFilesystem(ContainerRule):
                                       "set securityContext.readOnlyRootFilesystem: true"))
 
 
-class SensitiveHostMount(Rule):
+class SensitiveHostMount(PodRule):
     """Pods must not mount sensitive host paths.
 
     ## What it checks
@@ -406,10 +403,7 @@ class SensitiveHostMount(Rule):
         "falco": ("Create Sensitive Mount Pod",),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         public = [path for path in map(normalize_host_path, self.config["public-paths"]) if path]
         for volume in host_mounts(pod):
             path = normalize_host_path(volume.path)
