@@ -119,6 +119,8 @@ class Rule:
     # SARIF/GitHub `precision`: how often a finding is a true positive ("very-high", "high", "medium",
     # "low"). A check of a manifest field is exact; a heuristic (say, an image name) is not.
     precision: ClassVar[str] = "very-high"
+    # What the rule is about, in a word (`host`, `confinement`): a SARIF tag that code scanning filters by.
+    topic: ClassVar[str | None] = None
     pss: ClassVar[Level | None] = None
     psa_check: ClassVar[str | None] = None  # the upstream Pod Security Admission check ID
     # The Pod Security Standards version whose standard first has this control; with an earlier

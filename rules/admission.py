@@ -86,6 +86,7 @@ class WebhookFailsOpen(KindRule):
 
     code = "KL707"
     name = "webhook-fails-open"
+    topic = "admission"
     severity = Severity.MEDIUM
     precision = "high"
     references = (WEBHOOK_DOC + "#failure-policy",)
@@ -202,6 +203,7 @@ class WebhookCoversKubeSystem(KindRule):
 
     code = "KL708"
     name = "webhook-covers-kube-system"
+    topic = "admission"
     severity = Severity.LOW
     references = (WEBHOOK_DOC + "#avoiding-operating-on-the-kube-system-namespace",)
 

@@ -132,6 +132,7 @@ class BaselineCapabilities(ContainerRule):
 
     code = "KL103"
     name = "baseline-capabilities"
+    topic = "capabilities"
     severity = Severity.MEDIUM
     pss = Level.BASELINE
     psa_check = "capabilities_baseline"
@@ -234,6 +235,7 @@ class RestrictedCapabilities(ContainerRule):
 
     code = "KL104"
     name = "restricted-capabilities"
+    topic = "capabilities"
     severity = Severity.LOW
     pss = Level.RESTRICTED
     psa_check = "capabilities_restricted"
@@ -345,6 +347,7 @@ class DangerousCapabilities(ContainerRule):
 
     code = "KL105"
     name = "dangerous-capabilities"
+    topic = "capabilities"
     severity = Severity.HIGH
     references = (CAPABILITIES_MAN_PAGE, PSS_DOC)
     equivalents = {

@@ -180,6 +180,7 @@ class AppArmorUnconfined(PodRule):
 
     code = "KL301"
     name = "apparmor-unconfined"
+    topic = "confinement"
     severity = Severity.HIGH
     pss = Level.BASELINE
     psa_check = "appArmorProfile"
@@ -270,6 +271,7 @@ class SELinuxOptions(PodRule):
 
     code = "KL302"
     name = "selinux-options"
+    topic = "confinement"
     severity = Severity.HIGH
     pss = Level.BASELINE
     psa_check = "seLinuxOptions"
@@ -368,6 +370,7 @@ class ProcMountUnmasked(PodRule):
 
     code = "KL303"
     name = "proc-mount-unmasked"
+    topic = "confinement"
     severity = Severity.HIGH
     pss = Level.BASELINE
     psa_check = "procMount"
@@ -432,6 +435,7 @@ class ProcMountUserNamespace(PodRule):
 
     code = "KL304"
     name = "proc-mount-user-namespace"
+    topic = "confinement"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "procMount_restricted"
@@ -557,6 +561,7 @@ class SeccompUnconfined(PodRule):
 
     code = "KL305"
     name = "seccomp-unconfined"
+    topic = "confinement"
     severity = Severity.HIGH
     pss = Level.BASELINE
     psa_check = "seccompProfile_baseline"
@@ -634,6 +639,7 @@ class SeccompProfile(PodRule):
 
     code = "KL306"
     name = "seccomp-profile"
+    topic = "confinement"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "seccompProfile_restricted"
@@ -720,6 +726,7 @@ class SeccompUnconfinedAnywhere(PodRule):
 
     code = "KL308"
     name = "seccomp-unconfined-anywhere"
+    topic = "confinement"
     severity = Severity.HIGH
     references = (SECCOMP_DOC,)
     equivalents = {"trivy": ("KSV104",)}
@@ -800,6 +807,7 @@ class UnsafeSysctl(PodRule):
 
     code = "KL307"
     name = "unsafe-sysctl"
+    topic = "confinement"
     severity = Severity.MEDIUM
     pss = Level.BASELINE
     psa_check = "sysctls"

@@ -79,6 +79,7 @@ class EnvCredentials(ContainerRule):
 
     code = "KL704"
     name = "env-credentials"
+    topic = "exposure"
     severity = Severity.HIGH
     precision = "high"
     references = (SECRET_DOC,)
@@ -148,6 +149,7 @@ class ServiceExternalIPs(KindRule):
 
     code = "KL705"
     name = "service-external-ips"
+    topic = "exposure"
     severity = Severity.MEDIUM
     references = ("https://github.com/kubernetes/kubernetes/issues/97076",)
     equivalents = {"trivy": ("KSV108",)}
@@ -210,6 +212,7 @@ class PersistentVolumeHostPath(KindRule):
 
     code = "KL706"
     name = "persistent-volume-host-path"
+    topic = "exposure"
     severity = Severity.HIGH
     references = ("https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",)
 
@@ -282,6 +285,7 @@ class GitRepoVolume(PodRule):
 
     code = "KL505"
     name = "git-repo-volume"
+    topic = "exposure"
     severity = Severity.HIGH
     references = ("https://kubernetes.io/docs/concepts/storage/volumes/#gitrepo",
                   "https://github.com/kubernetes/kubernetes/issues/128885")
@@ -338,6 +342,7 @@ class ShareProcessNamespace(PodRule):
 
     code = "KL208"
     name = "share-process-namespace"
+    topic = "exposure"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/",)
 
@@ -393,6 +398,7 @@ class HostAliases(PodRule):
 
     code = "KL209"
     name = "host-aliases"
+    topic = "exposure"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/",)
 

@@ -75,6 +75,7 @@ class HostNetwork(HostNamespaceRule):
 
     code = "KL201"
     name = "host-network"
+    topic = "host"
     severity = Severity.HIGH
     field = "hostNetwork"
     what = "network namespace"
@@ -125,6 +126,7 @@ class HostPID(HostNamespaceRule):
 
     code = "KL202"
     name = "host-pid"
+    topic = "host"
     severity = Severity.HIGH
     field = "hostPID"
     what = "process ID namespace"
@@ -175,6 +177,7 @@ class HostIPC(HostNamespaceRule):
 
     code = "KL203"
     name = "host-ipc"
+    topic = "host"
     severity = Severity.HIGH
     field = "hostIPC"
     what = "IPC namespace"
@@ -236,6 +239,7 @@ class HostProcess(PodRule):
 
     code = "KL204"
     name = "host-process"
+    topic = "host"
     severity = Severity.CRITICAL
     pss = Level.BASELINE
     psa_check = "windowsHostProcess"
@@ -315,6 +319,7 @@ class HostPathVolume(PodRule):
 
     code = "KL205"
     name = "host-path"
+    topic = "host"
     severity = Severity.HIGH
     pss = Level.BASELINE
     psa_check = "hostPathVolumes"
@@ -387,6 +392,7 @@ class HostPort(ContainerRule):
 
     code = "KL206"
     name = "host-port"
+    topic = "host"
     severity = Severity.MEDIUM
     pss = Level.BASELINE
     psa_check = "hostPorts"
@@ -470,6 +476,7 @@ class HostProbe(ContainerRule):
 
     code = "KL207"
     name = "host-probe"
+    topic = "host"
     severity = Severity.MEDIUM
     pss = Level.BASELINE
     psa_check = "hostProbesAndHostLifecycle"

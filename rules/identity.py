@@ -84,6 +84,7 @@ class RunAsNonRoot(PodRule):
 
     code = "KL401"
     name = "run-as-non-root"
+    topic = "identity"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "runAsNonRoot"
@@ -180,6 +181,7 @@ class RunAsUserRoot(PodRule):
 
     code = "KL402"
     name = "run-as-user-root"
+    topic = "identity"
     severity = Severity.HIGH
     pss = Level.RESTRICTED
     psa_check = "runAsUser"
@@ -263,6 +265,7 @@ class RootGroup(PodRule):
 
     code = "KL403"
     name = "root-group"
+    topic = "identity"
     severity = Severity.LOW
     references = (SECURITY_CONTEXT_DOC,)
     equivalents = {

@@ -55,6 +55,7 @@ class DuplicateKey(Rule):
 
     code = "KL001"
     name = "duplicate-key"
+    topic = "input"
     severity = Severity.HIGH
     checks_input = True
     references = ("https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation",)

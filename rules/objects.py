@@ -91,6 +91,7 @@ class NodePortService(KindRule):
 
     code = "KL701"
     name = "node-port-service"
+    topic = "objects"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport",
                   FALCO_K8S_AUDIT_RULES)
@@ -166,6 +167,7 @@ class ConfigMapCredentials(KindRule):
 
     code = "KL702"
     name = "configmap-credentials"
+    topic = "objects"
     severity = Severity.HIGH
     precision = "high"
     references = ("https://kubernetes.io/docs/concepts/configuration/secret/", FALCO_K8S_AUDIT_RULES)
@@ -280,6 +282,7 @@ class IngressWithoutTLS(KindRule):
 
     code = "KL703"
     name = "ingress-without-tls"
+    topic = "objects"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/concepts/services-networking/ingress/#tls",
                   FALCO_K8S_AUDIT_RULES)

@@ -70,6 +70,7 @@ class PrivilegedContainer(ContainerRule):
 
     code = "KL101"
     name = "privileged-container"
+    topic = "privileges"
     severity = Severity.CRITICAL
     pss = Level.BASELINE
     psa_check = "privileged"
@@ -151,6 +152,7 @@ class AllowPrivilegeEscalation(ContainerRule):
 
     code = "KL102"
     name = "allow-privilege-escalation"
+    topic = "privileges"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "allowPrivilegeEscalation"

@@ -155,6 +155,7 @@ class SeccompLocalhostProfile(PodRule):
 
     code = "KL821"
     name = "seccomp-localhost-profile"
+    topic = "profiles_references"
     severity = Severity.HIGH
     references = (SECCOMP_DOC, "https://github.com/kubernetes-sigs/security-profiles-operator")
     options = {"seccomp-root": ""}
@@ -272,6 +273,7 @@ class AppArmorLocalhostProfile(PodRule):
 
     code = "KL822"
     name = "apparmor-localhost-profile"
+    topic = "profiles_references"
     severity = Severity.HIGH
     references = (APPARMOR_DOC,)
     options = {"apparmor-dir": ""}
@@ -387,6 +389,7 @@ class DeprecatedProfileAnnotation(PodRule):
 
     code = "KL823"
     name = "deprecated-profile-annotation"
+    topic = "profiles_references"
     severity = Severity.LOW
     min_pss_version = SECCOMP_ANNOTATION_FIELDS_VERSION
     references = (SECCOMP_DOC, APPARMOR_DOC)

@@ -118,6 +118,7 @@ class AutomountServiceAccountToken(PodRule):
 
     code = "KL601"
     name = "automount-service-account-token"
+    topic = "serviceaccounts"
     severity = Severity.MEDIUM
     references = (SERVICE_ACCOUNT_DOC,)
     equivalents = {
@@ -217,6 +218,7 @@ class ClusterAdminBinding(KindRule):
 
     code = "KL602"
     name = "cluster-admin-binding"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES)
     equivalents = {
@@ -300,6 +302,7 @@ class RbacWildcard(RoleRule):
 
     code = "KL603"
     name = "rbac-wildcard"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES)
     equivalents = {
@@ -370,6 +373,7 @@ class RbacPodExec(RoleRule):
 
     code = "KL604"
     name = "rbac-pod-exec"
+    topic = "serviceaccounts"
     severity = Severity.MEDIUM
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES)
     equivalents = {
@@ -446,6 +450,7 @@ class RbacEscalation(RoleRule):
 
     code = "KL605"
     name = "rbac-escalation"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES,
                   "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping")
@@ -536,6 +541,7 @@ class RbacEveryoneBinding(KindRule):
 
     code = "KL606"
     name = "rbac-everyone-binding"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES,
                   "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings")

@@ -67,6 +67,7 @@ class UnusedSuppression(SuppressionRule):
 
     code = UNUSED_SUPPRESSION
     name = "unused-suppression"
+    topic = "suppressions"
     references = ("https://docs.astral.sh/ruff/rules/unused-noqa/",)
 
 
@@ -114,3 +115,4 @@ class BlanketSuppression(SuppressionRule):
 
     code = BLANKET_SUPPRESSION
     name = "blanket-suppression"
+    topic = "suppressions"

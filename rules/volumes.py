@@ -207,6 +207,7 @@ class RestrictedVolumeTypes(PodRule):
 
     code = "KL501"
     name = "restricted-volume-types"
+    topic = "volumes"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "restrictedVolumes"
@@ -287,6 +288,7 @@ class ReadOnlyRootFilesystem(ContainerRule):
 
     code = "KL502"
     name = "read-only-root-filesystem"
+    topic = "volumes"
     severity = Severity.LOW
     references = (SECURITY_CONTEXT_DOC,)
     equivalents = {
@@ -393,6 +395,7 @@ class SensitiveHostMount(PodRule):
 
     code = "KL503"
     name = "sensitive-host-mount"
+    topic = "volumes"
     severity = Severity.CRITICAL
     references = (HOST_PATH_DOC, FALCO_K8S_AUDIT_RULES)
     options = {"public-paths": PUBLIC_HOST_PATHS}
@@ -485,6 +488,7 @@ class WritableHostMount(ContainerRule):
 
     code = "KL504"
     name = "writable-host-mount"
+    topic = "volumes"
     severity = Severity.MEDIUM
     references = (HOST_PATH_DOC,)
     equivalents = {
