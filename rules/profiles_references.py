@@ -18,16 +18,9 @@ from klint.k8s import K8sObject, PodSpec
 from klint.profiles.apparmor import profile_names
 from klint.profiles.seccomp import SeccompProfile, is_seccomp_profile
 from klint.rule import PodRule, Severity, Violation
-from klint.rules.confinement import (
-    APPARMOR_ANNOTATION,
-    APPARMOR_DOC,
-    SECCOMP_CONTAINER_ANNOTATION,
-    SECCOMP_DOC,
-    SECCOMP_POD_ANNOTATION,
-    annotation_path,
-    field_name,
-    string_annotations,
-)
+from klint.rules.confinement.apparmor import APPARMOR_ANNOTATION, APPARMOR_DOC
+from klint.rules.confinement.common import annotation_path, field_name, string_annotations
+from klint.rules.confinement.seccomp import SECCOMP_CONTAINER_ANNOTATION, SECCOMP_DOC, SECCOMP_POD_ANNOTATION
 from klint.rules.profiles_seccomp import REJECTS, profile_problems
 from klint.source import Source, SourceDecodeError
 
