@@ -6,7 +6,7 @@ import enum
 import inspect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, ClassVar
 
 from klint.document import Path
@@ -95,6 +95,7 @@ class Violation:
 
     path: Path
     message: str
+    _: KW_ONLY
     container: str | None = None
     fix: Fix | None = None
     span: Span | None = None  # only when the text to point at is not the value at `path`

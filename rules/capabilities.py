@@ -156,7 +156,7 @@ class BaselineCapabilities(ContainerRule):
                     setting.path,
                     f'container "{container.name}" adds capability "{capability}" ({field}); Pod Security '
                     f"Admission compares names exactly, without the CAP_ prefix: write {name}",
-                    container.name,
+                    container=container.name,
                     fix=set_field(container.pod.obj, setting.path, name, Applicability.UNSAFE,
                                   f"write capability {capability} as {name}"),
                 )
@@ -165,7 +165,7 @@ class BaselineCapabilities(ContainerRule):
                 setting.path,
                 f'container "{container.name}" adds capability {capability} ({field}), which the baseline '
                 f"Pod Security Standard does not allow; remove it (allowed: {ALLOWED})",
-                container.name,
+                container=container.name,
                 fix=removal(container, setting, capability),
             )
 
@@ -259,7 +259,7 @@ class RestrictedCapabilities(ContainerRule):
                     f'container "{container.name}" adds capability {capability} '
                     f"({container_field(container, setting.path)}); the restricted Pod Security Standard "
                     "allows adding only NET_BIND_SERVICE: remove it",
-                    container.name,
+                    container=container.name,
                     fix=removal(container, setting, capability),
                 )
 
@@ -276,7 +276,7 @@ class RestrictedCapabilities(ContainerRule):
                     (*drop.path, index),
                     f'container "{container.name}" drops "{item}" ({field}[{index}]); Pod Security Admission '
                     'accepts only the exact spelling: write ALL',
-                    container.name,
+                    container=container.name,
                     fix=set_field(obj, (*drop.path, index), "ALL", Applicability.UNSAFE,
                                   f"write {item} as ALL"),
                 )
@@ -284,7 +284,7 @@ class RestrictedCapabilities(ContainerRule):
         yield Violation(
             drop.path,
             f'container "{container.name}" does not drop all capabilities; add ALL to {field}',
-            container.name,
+            container=container.name,
             # Windows pods may not set capabilities at all (the API server rejects them).
             fix=None if container.pod.is_windows else add_list_item(
                 obj, drop.path, "ALL", Applicability.UNSAFE, "drop ALL capabilities"),
@@ -366,6 +366,6 @@ class DangerousCapabilities(ContainerRule):
                 f'container "{container.name}" adds capability {capability} '
                 f"({container_field(container, setting.path)}): {DANGEROUS_CAPABILITIES[name]}; the Pod "
                 "Security Standards forbid it from baseline on: remove it",
-                container.name,
+                container=container.name,
                 fix=removal(container, setting, capability),
             )

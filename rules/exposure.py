@@ -97,7 +97,7 @@ class EnvCredentials(ContainerRule):
                 where = pod_field(container.pod, setting)
                 yield Violation(setting, f'container "{container.name}" holds a credential in the '
                                          f"environment variable {name} ({where}); refer to a Secret with "
-                                         "valueFrom.secretKeyRef", container.name)
+                                         "valueFrom.secretKeyRef", container=container.name)
 
 
 class ServiceExternalIPs(KindRule):

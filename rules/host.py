@@ -253,8 +253,8 @@ class HostProcess(PodRule):
                     setting.path,
                     f"{who} runs as a Windows HostProcess (securityContext.windowsOptions.hostProcess: "
                     "true); set it to false or remove it",
-                    container.name if container else None,
-                    set_field(obj, setting.path, False, Applicability.UNSAFE, "set hostProcess: false"),
+                    container=container.name if container else None,
+                    fix=set_field(obj, setting.path, False, Applicability.UNSAFE, "set hostProcess: false"),
                 )
 
 
@@ -409,8 +409,9 @@ class HostPort(ContainerRule):
                     f'container "{container.name}" binds port {value} of the node '
                     f"({container_field(container, path)}: {value}); remove hostPort and expose the port "
                     "with a Service",
-                    container.name,
-                    remove_field(container.pod.obj, path, Applicability.UNSAFE, f"remove hostPort: {value}"),
+                    container=container.name,
+                    fix=remove_field(container.pod.obj, path, Applicability.UNSAFE,
+                                     f"remove hostPort: {value}"),
                 )
 
 
@@ -495,6 +496,7 @@ class HostProbe(ContainerRule):
                     setting.path,
                     f'container "{container.name}" sends its {handler[-1]} {action} to host '
                     f"{yaml_scalar(setting.value)} ({where}); remove host so that it targets the pod",
-                    container.name,
-                    remove_field(container.pod.obj, setting.path, Applicability.UNSAFE, f"remove {where}"),
+                    container=container.name,
+                    fix=remove_field(container.pod.obj, setting.path, Applicability.UNSAFE,
+                                     f"remove {where}"),
                 )

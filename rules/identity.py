@@ -121,7 +121,7 @@ class RunAsNonRoot(PodRule):
                                f"runAsNonRoot; set {field}: true (or set it on the pod)")
             else:
                 continue
-            yield Violation(setting.path, message, container.name, fix=self._fix(obj, setting))
+            yield Violation(setting.path, message, container=container.name, fix=self._fix(obj, setting))
 
     @staticmethod
     def _fix(obj: K8sObject, setting: Setting) -> Fix | None:
@@ -207,7 +207,7 @@ class RunAsUserRoot(PodRule):
 
     @staticmethod
     def _violation(obj: K8sObject, setting: Setting, problem: str, container: str | None) -> Violation:
-        return Violation(setting.path, f"{problem}; set a non-zero UID or remove it", container,
+        return Violation(setting.path, f"{problem}; set a non-zero UID or remove it", container=container,
                          fix=remove_field(obj, setting.path, Applicability.UNSAFE, "remove runAsUser: 0"))
 
 
@@ -284,7 +284,7 @@ class RootGroup(PodRule):
                 yield Violation(setting.path,
                                 f'container "{container.name}" sets {field}: 0 (the root group); '
                                 "set a non-zero group ID or remove it",
-                                container.name, fix=self._removal(obj, setting.path))
+                                container=container.name, fix=self._removal(obj, setting.path))
 
     def _pod_groups(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         for name in ("runAsGroup", "fsGroup"):

@@ -163,7 +163,8 @@ class SeccompLocalhostProfile(PodRule):
         for path, container, relative, where in seccomp_references(pod):
             problem = self.problem(obj, relative)
             if problem:
-                yield Violation(path, f"{where}: the Localhost seccomp profile {problem}", container)
+                yield Violation(path, f"{where}: the Localhost seccomp profile {problem}",
+                                container=container)
 
     def problem(self, obj: K8sObject, relative: Any) -> str | None:
         if relative is None or relative == "":
@@ -281,7 +282,8 @@ class AppArmorLocalhostProfile(PodRule):
         for path, container, name, where in apparmor_references(pod):
             problem = self.problem(name)
             if problem:
-                yield Violation(path, f"{where}: the Localhost AppArmor profile {problem}", container)
+                yield Violation(path, f"{where}: the Localhost AppArmor profile {problem}",
+                                container=container)
 
     def problem(self, name: Any) -> str | None:
         if name is None or (isinstance(name, str) and not name.strip()):
@@ -414,18 +416,18 @@ class DeprecatedProfileAnnotation(PodRule):
         target = field_name(pod, container, setting.path)
         message = f"annotation {key} is deprecated since Kubernetes {since}"
         if equivalent is None:
-            yield Violation(path, f"{message}; set {target} instead", name)
+            yield Violation(path, f"{message}; set {target} instead", container=name)
         elif setting.value is None:
             # About the field to write (so that the finding is gone once it is written), shown at the
             # annotation; the annotation then repeats the field, a finding of its own.
             fix = set_field(obj, setting.path, equivalent, Applicability.SAFE, f"set {target}")
-            yield Violation(setting.path, f"{message}; set {target} ({inline(equivalent)}) instead", name,
-                            fix, span=obj.span(path))
+            yield Violation(setting.path, f"{message}; set {target} ({inline(equivalent)}) instead",
+                            container=name, fix=fix, span=obj.span(path))
         elif setting.value == equivalent:
             fix = remove_field(obj, path, Applicability.UNSAFE, f"remove the annotation {key}")
-            yield Violation(path, f"{message} and repeats {target}; remove it", name, fix)
+            yield Violation(path, f"{message} and repeats {target}; remove it", container=name, fix=fix)
         else:
-            yield Violation(path, f"{message} and contradicts {target}; remove one", name)
+            yield Violation(path, f"{message} and contradicts {target}; remove one", container=name)
 
 
 def inline(value: dict[str, str]) -> str:

@@ -308,7 +308,7 @@ class ReadOnlyRootFilesystem(ContainerRule):
         problem = f"sets {field}: false" if setting.value is False else f"does not set {field}"
         yield Violation(setting.path, f'container "{container.name}" {problem}, so its root filesystem is '
                                       "writable; set it to true",
-                        container.name,
+                        container=container.name,
                         fix=set_field(container.pod.obj, setting.path, True, Applicability.UNSAFE,
                                       "set securityContext.readOnlyRootFilesystem: true"))
 
@@ -506,7 +506,7 @@ class WritableHostMount(ContainerRule):
                     f'container "{container.name}" mounts the host path {volume.path} (volume '
                     f'"{volume.name}") writable ({container_field(container, setting.path)} is not true); '
                     "set readOnly: true",
-                    container.name,
+                    container=container.name,
                     fix=set_field(container.pod.obj, setting.path, True, Applicability.UNSAFE,
                                   "set readOnly: true on the host path mount"),
                 )

@@ -109,7 +109,7 @@ class AppArmorUnconfined(PodRule):
                 path,
                 f'annotation {key}: {value} {problem} container "{name}"{confinement}; set it to '
                 "runtime/default or localhost/<profile>, or remove it",
-                name,
-                set_field(obj, path, "runtime/default", Applicability.UNSAFE, "set the AppArmor annotation "
-                          "to runtime/default") if unconfined else None,
+                container=name,
+                fix=set_field(obj, path, "runtime/default", Applicability.UNSAFE,
+                              "set the AppArmor annotation to runtime/default") if unconfined else None,
             )

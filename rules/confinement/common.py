@@ -57,12 +57,12 @@ def type_violation(obj: K8sObject, who: str, container: Container | None, settin
         message = f"{who} sets {field_name(pod, container, path)} without a type; set type: {choices}"
         fix = None if profile else set_field(obj, path, {"type": "RuntimeDefault"}, Applicability.SAFE,
                                              f"set {what} type RuntimeDefault")
-        return Violation(path, message, name, fix)
+        return Violation(path, message, container=name, fix=fix)
     path = (*setting.path, "type")
     field = field_name(pod, container, path)
     if kind == "Unconfined":
         message = f"{who} runs without {what} confinement ({field}: Unconfined); set it to {choices}"
         fix = set_field(obj, path, "RuntimeDefault", Applicability.UNSAFE, f"set {what} type RuntimeDefault")
-        return Violation(path, message, name, fix)
+        return Violation(path, message, container=name, fix=fix)
     return Violation(path, f"{who} sets {what} profile type {yaml_scalar(kind)} ({field}), which is not "
-                           f"allowed; set it to {choices}", name)
+                           f"allowed; set it to {choices}", container=name)

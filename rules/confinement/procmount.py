@@ -19,8 +19,9 @@ def unmasked_proc(container: Container) -> Violation | None:
     field = container_field(container, setting.path)
     return Violation(setting.path, f'container "{container.name}" sets {field}: {setting.value}, which '
                                    "unmasks /proc paths the runtime hides; set it to Default or remove it",
-                     container.name,
-                     remove_field(container.pod.obj, setting.path, Applicability.UNSAFE, "remove procMount"))
+                     container=container.name,
+                     fix=remove_field(container.pod.obj, setting.path, Applicability.UNSAFE,
+                                      "remove procMount"))
 
 
 class ProcMountUnmasked(PodRule):

@@ -54,7 +54,7 @@ def seccomp_annotation_violation(obj: K8sObject, pod: PodSpec, key: str, value: 
         fix = set_field(obj, path, "runtime/default", Applicability.UNSAFE,
                         "set the seccomp annotation to runtime/default")
     return Violation(path, f"annotation {key}: {value} {problem}; set it to runtime/default or "
-                           "localhost/<profile>", container.name if container else None, fix)
+                           "localhost/<profile>", container=container.name if container else None, fix=fix)
 
 
 class SeccompUnconfined(PodRule):
@@ -237,8 +237,8 @@ class SeccompProfile(PodRule):
                     f'container "{container.name}" has no seccomp profile (neither it nor the pod sets '
                     "securityContext.seccompProfile); set seccompProfile.type: RuntimeDefault or Localhost "
                     "on the pod or the container",
-                    container.name,
-                    fix,
+                    container=container.name,
+                    fix=fix,
                 )
 
 

@@ -101,11 +101,12 @@ class SELinuxOptions(PodRule):
                 later = f" (allowed from {format_pss_version(version)})" if version else ""
                 yield Violation(path, f"{who} sets SELinux type {yaml_scalar(kind)} "
                                       f"({field_name(pod, container, path)})"
-                                      f"{later}; use one of {choices}, or remove it", name,
-                                remove_field(obj, path, Applicability.UNSAFE, "remove the SELinux type"))
+                                      f"{later}; use one of {choices}, or remove it", container=name,
+                                fix=remove_field(obj, path, Applicability.UNSAFE, "remove the SELinux type"))
             for key in ("user", "role"):
                 if options.get(key) not in (None, ""):
                     path = (*setting.path, key)
                     fix = remove_field(obj, path, Applicability.UNSAFE, f"remove the SELinux {key}")
                     yield Violation(path, f"{who} sets SELinux {key} {yaml_scalar(options[key])} "
-                                          f"({field_name(pod, container, path)}); remove it", name, fix)
+                                          f"({field_name(pod, container, path)}); remove it",
+                                    container=name, fix=fix)
