@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from klint.k8s import K8sObject, as_dict, as_list
 from klint.rule import KindRule, Severity, Violation
 from klint.rules.common import FALCO_K8S_AUDIT_RULES
-from klint.source import Span
 
 # Falco's macro `contains_private_credentials` looks for these words anywhere in a ConfigMap; klint
 # wants a key that names a credential and a value that is one. Keys are compared lower-cased with
@@ -197,23 +196,8 @@ class ConfigMapCredentials(KindRule):
                 if match and names_credential(match.group(1)) and is_literal(match.group(2)):
                     yield Violation(path, f'ConfigMap "{obj.ref.name}" holds a credential in data.{key} (its '
                                           f"{match.group(1)} line); move it to a Secret",
-                                    span=self._line_span(obj, path, line))
+                                    span=obj.span_in_value(path, line.strip()))  # else at the key
                     break
-
-    @staticmethod
-    def _line_span(obj: K8sObject, path: tuple[str | int, ...], line: str) -> Span | None:
-        """The line inside the value's text, when it appears there once as written (a block scalar);
-        None (the key) otherwise."""
-        entry = obj.document.entries.get((*obj.root, *path))
-        needle = line.strip()
-        if entry is None or not needle:
-            return None
-        text = obj.document.source.text
-        start, end = entry.value.start_mark.index, entry.value.end_mark.index
-        found = text.find(needle, start, end)
-        if found < 0 or text.find(needle, found + 1, end) >= 0:
-            return None
-        return obj.document.source.span(found, found + len(needle))
 
 
 class IngressWithoutTLS(KindRule):
