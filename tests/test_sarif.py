@@ -28,7 +28,7 @@ from klint.config import Settings
 from klint.engine import Suppression
 from klint.fix import Applicability, Edit, Fix
 from klint.reporters import Report, renderer
-from klint.reporters.sarif import DESCRIPTION_LIMIT, RULES_DOC, descriptor, sarif_json
+from klint.reporters.sarif import DESCRIPTION_LIMIT, descriptor, sarif_json
 from klint.rule import Rule, Severity
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -152,7 +152,7 @@ def test_driver_lists_every_enabled_rule_with_its_docs(monkeypatch: pytest.Monke
         "every container, init container and ephemeral container.\nIt fails when")
     assert "\n## Why\nA privileged container gets every capability" in privileged["help"]["markdown"]
     assert "## References\n- https://" in privileged["help"]["markdown"]
-    assert privileged["helpUri"] == f"{RULES_DOC}#kl101-privileged-container"
+    assert privileged["helpUri"] == "https://github.com/klint-dev/klint/blob/main/docs/rules.md#kl101-privileged-container"
     assert privileged["defaultConfiguration"] == {"level": "error"}
     assert privileged["properties"] == {"tags": ["security", "pss-baseline", "privileges"],
                                         "precision": "very-high", "security-severity": "9.5"}
