@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
 from klint.document import Document, Path, decode_scalar, key_string, resolve_plain
 from klint.fix import Applicability, Edit, Fix, Refill
@@ -293,8 +293,8 @@ class _Editor:
         if len(present) == len(path):
             self.replace(path, key, node, value)
             return
-        missing = path[len(present):]
-        if any(isinstance(step, int) for step in missing):
+        missing = [step for step in path[len(present):] if isinstance(step, str)]
+        if len(present) + len(missing) < len(path):
             raise Refused(f"{format_path(path)} needs list items that are not there")
         for step in reversed(missing[1:]):
             value = {step: value}
@@ -674,7 +674,7 @@ class _Editor:
     def fill_null(self, path: Path, key: Node | None, node: Node, value: Any) -> None:
         """Replace an empty or null value by a collection."""
         parent = self.document.entries[path[:-1]].value if path else None
-        if key is None or parent is None:
+        if key is None or not isinstance(parent, CollectionNode):
             raise Refused(f"{format_path(path) or 'the document'} is a null list item")
         if self.style.json or parent.flow_style or not value:
             self.put(node, self.flow(value))

@@ -146,6 +146,17 @@ class K8sObject:
         """The span of `path`, or of its nearest present ancestor when the key is absent."""
         return self.document.span((*self.root, *path))
 
+    def span_in_value(self, path: Path, text: str) -> Span | None:
+        """Where `text` stands in the written value at `path`, when it stands there once (else None)."""
+        return self.document.span_in_value((*self.root, *path), text)
+
+    def duplicate_keys(self) -> Iterator[tuple[Path, Span]]:
+        """Each key written again in a mapping of this object: its path and the span of the repeated
+        key (the API server's decoder keeps the last)."""
+        for duplicate in self.document.duplicate_keys:
+            if duplicate.path[:len(self.root)] == self.root:
+                yield duplicate.path[len(self.root):], self.document.node_span(duplicate.key)
+
     def stable_path(self, path: Path) -> tuple[Any, ...]:
         """`path` with each index of a list present in the data replaced by the item's identity (see
         `item_identity`), so that it still names the same place when items are added or removed

@@ -150,6 +150,7 @@ class InvalidField(Rule):
 
     code = "KL004"
     name = "invalid-field"
+    topic = "fields"
     severity = Severity.MEDIUM
     checks_input = True
     explains_fields = True

@@ -176,6 +176,7 @@ def test_sarif_lists_the_policy_rules_and_points_at_the_field(tmp_path: Path) ->
     assert code == 1
     run = json.loads(out)["runs"][0]
     assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["main.warn_latest_tag"]
+    assert run["tool"]["driver"]["rules"][0]["properties"]["tags"] == ["security", "policy"]
     (result,) = run["results"]
     assert result["ruleId"] == "main.warn_latest_tag" and result["level"] == "warning"
     region = result["locations"][0]["physicalLocation"]["region"]

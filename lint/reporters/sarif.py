@@ -129,7 +129,7 @@ def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
     docs = rule.documentation()
     if rule.references:
         docs += "\n\n## References\n" + "\n".join(f"- {ref}" for ref in rule.references)
-    tags = ["security", *([f"pss-{rule.pss.value}"] if rule.pss else []), rule.__module__.rsplit(".", 1)[-1]]
+    tags = ["security", *([f"pss-{rule.pss.value}"] if rule.pss else []), *filter(None, [rule.topic])]
     return sarif.ReportingDescriptor(
         id=rule.code,
         name=rule.name,
