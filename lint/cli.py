@@ -138,7 +138,9 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
               help="Charts: set a string value, as `helm template --set-string` (repeatable).")
 @click.option("--release-name", default="release-name", show_default=True, help="Charts: the release name.")
 @click.option("--namespace", default="default", show_default=True, help="Charts: the release namespace.")
-@click.option("--kube-version", help="Charts: the Kubernetes version templates see (.Capabilities).")
+@click.option("--kube-version", metavar="1.N",
+              help="The Kubernetes version you deploy to: chart templates see it (.Capabilities), and "
+                   "invalid-field reports the fields its API does not have yet.")
 @click.option("--helm", "helm_binary", type=click.Path(dir_okay=False),
               help="Charts: the helm binary to render with [default: helm on PATH, else the "
                    "klint[helm] extra].")
@@ -189,6 +191,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
             select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
             profile=profile, pss_version=pss_version, warn_unused_suppressions=warn_unused_suppressions,
             foreign_ignores=foreign_ignores)
+        if kube_version:
+            settings = settings.with_rule_option("invalid-field", "kube-version", kube_version)
         return _profile_settings(settings, seccomp_root, apparmor_dir, runtime_default)
 
     try:

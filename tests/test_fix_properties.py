@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -122,7 +123,7 @@ class Emitter:
         for field in HOST_FIELDS:
             value = self.draw(st.sampled_from((None, *VALUES)))
             if value is not None:
-                entries.append(lambda field=field, value=value: self.line(column, f"{field}: {value}"))
+                entries.append(functools.partial(self.line, column, f"{field}: {value}"))
         entries.append(lambda: self.containers(column))
         for index in self.draw(st.permutations(range(len(entries)))):
             entries[index]()

@@ -185,7 +185,7 @@ def _rule(code: str, check: Any) -> Rule:
     """A throwaway rule that does not join the registry (no `code` in its class body)."""
     cls = type(f"Rule{code}", (Rule,), {"check": check, "__doc__": "Test rule."})
     cls.code, cls.name, cls.severity = code, f"test-{code.lower()}", Severity.LOW  # type: ignore[attr-defined]
-    return cls()  # type: ignore[no-any-return]
+    return cls()
 
 
 def _fix_with(text: str, *rules: Rule) -> fixer.FixOutcome:

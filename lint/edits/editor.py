@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
 from klint.document import Path, decode_scalar, key_string
 from klint.edits.nodes import is_null, same_value
@@ -26,8 +26,8 @@ class Editor(Removal, Renderer):
         if len(present) == len(path):
             self.replace(path, key, node, value)
             return
-        missing = path[len(present):]
-        if any(isinstance(step, int) for step in missing):
+        missing = [step for step in path[len(present):] if isinstance(step, str)]
+        if len(present) + len(missing) < len(path):
             raise Refused(f"{format_path(path)} needs list items that are not there")
         for step in reversed(missing[1:]):
             value = {step: value}
@@ -137,7 +137,10 @@ class Editor(Removal, Renderer):
     def block_value_fits(self, path: Path, key: Node | None, node: Node) -> bool:
         """Whether an empty flow collection may become a block one: the value of a key in a block
         mapping of a YAML file, alone on its line or after its key (but for a comment)."""
-        if key is None or self.style.json or not path or self.document.entries[path[:-1]].value.flow_style:
+        if key is None or self.style.json or not path:
+            return False
+        parent = self.document.entries[path[:-1]].value
+        if not isinstance(parent, MappingNode) or parent.flow_style:
             return False
         inner = self.text[node.start_mark.index:node.end_mark.index]
         return inner.replace(" ", "") in ("{}", "[]") \
@@ -178,7 +181,7 @@ class Editor(Removal, Renderer):
     def fill_null(self, path: Path, key: Node | None, node: Node, value: Any) -> None:
         """Replace an empty or null value by a collection."""
         parent = self.document.entries[path[:-1]].value if path else None
-        if key is None or parent is None:
+        if key is None or not isinstance(parent, CollectionNode):
             raise Refused(f"{format_path(path) or 'the document'} is a null list item")
         if self.style.json or parent.flow_style or not value:
             self.put(node, self.flow(value))

@@ -121,9 +121,10 @@ def renderer(name: str) -> Renderer:
 
 
 def describe_object(finding: Finding) -> str:
-    """The object a finding is about: `Deployment prod/web container app, from chart/templates/web.yaml`."""
+    """The object a finding is about: `Deployment prod/web container app, from chart/templates/web.yaml`;
+    the container only when the message does not name it already (`container "app" ...`)."""
     where = f"{finding.obj}"
-    if finding.container:
+    if finding.container and f'container "{finding.container}"' not in finding.message:
         where += f" container {finding.container}"
     if finding.template:
         where += f", from {finding.template}"

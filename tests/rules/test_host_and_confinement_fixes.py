@@ -59,6 +59,5 @@ def test_fix_of_the_failing_example(name: str) -> None:
 
 
 def test_every_host_and_confinement_rule_with_a_fix_is_covered() -> None:
-    modules = ("klint.rules.host", "klint.rules.confinement")
-    mine = {rule.name for rule in registry.all_rules() if rule.__module__ in modules}
+    mine = {rule.name for rule in registry.all_rules() if rule.topic in ("host", "confinement")}
     assert set(CHANGES) == mine - {"host-network", "host-pid", "host-ipc"}
