@@ -447,12 +447,14 @@ def _merge_new_mappings(groups: list[_Group]) -> None:
             if head is None:
                 continue
             key = (edit.start, head)
+            body = (_whole_lines(edit) or "")[len(head):]
             if key not in first_of:
-                first_of[key] = (group, edit, [edit.text[len(head):]])
+                first_of[key] = (group, edit, [body])
                 continue
             owner, first, bodies = first_of[key]
-            bodies.append(edit.text[len(head):])
-            merged.setdefault(id(owner), {})[first] = (Edit(first.start, first.end, head + "".join(bodies)),)
+            bodies.append(body)
+            text = _as_inserted(first, head + "".join(bodies))
+            merged.setdefault(id(owner), {})[first] = (Edit(first.start, first.end, text),)
             merged.setdefault(id(group), {})[edit] = ()
     _replace_edits(groups, merged)
 
@@ -502,19 +504,37 @@ def _flow_entry(edit: Edit) -> re.Match[str] | None:
     return entry
 
 
+def _whole_lines(edit: Edit) -> str | None:
+    """The whole lines an insertion adds, each with its line break (None: not an insertion of whole
+    lines). At the end of a text without a final line break they come as the break, then the lines."""
+    if edit.start != edit.end or not edit.text:
+        return None
+    if edit.text.endswith("\n"):
+        return edit.text
+    newline = "\r\n" if edit.text.startswith("\r\n") else "\n"
+    return edit.text[len(newline):] + newline if edit.text.startswith(newline) else None
+
+
+def _as_inserted(edit: Edit, lines: str) -> str:
+    """Whole lines written as the insertion `edit` writes its own (see `_whole_lines`)."""
+    if edit.text.endswith("\n"):
+        return lines
+    newline = "\r\n" if lines.endswith("\r\n") else "\n"
+    return newline + lines[:-len(newline)]
+
+
 def _new_mapping_head(edit: Edit) -> str | None:
     """The first line of whole lines inserted that start a block mapping (`    securityContext:`, its
     fields on the lines below, indented deeper), or None."""
-    if edit.start != edit.end or not edit.text.endswith("\n"):
-        return None
-    match = _MAPPING_HEAD.match(edit.text)
+    lines = _whole_lines(edit)
+    match = _MAPPING_HEAD.match(lines) if lines is not None else None
     return match[0] if match else None
 
 
 def _new_mapping_fields(edit: Edit, head: str) -> set[str] | None:
     """The keys of the fields directly under a new mapping's head, or None when its body is not
     plain entries."""
-    body = edit.text[len(head):]
+    body = (_whole_lines(edit) or "")[len(head):]
     first = _ENTRY_HEAD.match(body)
     if first is None:
         return None
@@ -553,15 +573,16 @@ def _touch(a: Edit, b: Edit) -> bool:
     two fixes (removing `{}` to make a block mapping of it) is made once."""
     if a == b:
         return False
-    if a.start == a.end == b.start == b.end and a.text.endswith("\n") and b.text.endswith("\n"):
-        first, second = _ENTRY_HEAD.match(a.text), _ENTRY_HEAD.match(b.text)
+    lines, others = _whole_lines(a), _whole_lines(b)
+    if a.start == b.start and lines is not None and others is not None:
+        first, second = _ENTRY_HEAD.match(lines), _ENTRY_HEAD.match(others)
         if first and second and (first["indent"] != second["indent"] or first["key"] != second["key"]):
             return False
         # the same new mapping created by both, with different fields: `_compose` creates it once
         head = _new_mapping_head(a)
         if head is not None and head == _new_mapping_head(b):
-            fields, others = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
-            if fields is not None and others is not None and not fields & others:
+            fields, other_fields = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
+            if fields is not None and other_fields is not None and not fields & other_fields:
                 return False
     if a.start == a.end == b.start == b.end:  # flow entries under different keys, or merged mappings
         first, second = _flow_entry(a), _flow_entry(b)
@@ -580,7 +601,8 @@ _MAPPING_HEAD = re.compile(r" *[A-Za-z_][\w.-]*:\r?\n")
 
 
 def _indent(edit: Edit) -> int:
-    return len(edit.text) - len(edit.text.lstrip(" "))
+    lines = _whole_lines(edit) or edit.text
+    return len(lines) - len(lines.lstrip(" "))
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

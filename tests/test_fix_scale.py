@@ -117,17 +117,22 @@ def test_fixes_that_each_create_one_missing_mapping_create_it_once_in_one_pass()
           - name: c
             image: nginx
         """)
-    outcome = fix_all(text)
-    assert outcome.error is None and not outcome.left_out and not outcome.result.findings
-    assert outcome.passes == 1
-    assert outcome.text == text.replace("      type: RuntimeDefault\n",
-                                        "      type: RuntimeDefault\n    runAsNonRoot: true\n") + (
+    expected = text.replace("      type: RuntimeDefault\n",
+                            "      type: RuntimeDefault\n    runAsNonRoot: true\n") + (
         "    securityContext:\n"
         "      allowPrivilegeEscalation: false\n"
         "      capabilities:\n"
         "        drop:\n"
         "        - ALL\n"
         "      readOnlyRootFilesystem: true\n")
+    for final in ("\n", "\r\n", ""):  # at the end of a text without a final line break too
+        source = text.replace("\n", "\r\n") if final == "\r\n" else text.rstrip("\n") if not final else text
+        outcome = fix_all(source)
+        assert outcome.error is None and not outcome.left_out and not outcome.result.findings
+        assert outcome.passes == 1
+        wanted = expected.replace("\n", "\r\n") if final == "\r\n" else expected.rstrip("\n") if not final \
+            else expected
+        assert outcome.text == wanted
 
 
 def test_removing_every_item_of_a_list_in_one_pass_removes_its_key() -> None:
