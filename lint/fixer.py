@@ -149,11 +149,12 @@ class _Fixer:
         self.allowed = applicabilities(unsafe)
         self.rejected: set[FindingKey] = set()
         self.left_out: list[str] = []
+        self.linted: FileResult  # the last text's lint result (set by `state`)
 
     def state(self, text: str) -> _State | str:
         """The text linted and decoded, or why it is unusable."""
         source = Source(self.source.path, text, self.source.has_bom, self.source.encoding)
-        result = lint_source(source, self.rules, self.settings, keep_data=True)
+        result = self.linted = lint_source(source, self.rules, self.settings, keep_data=True)
         if result.problems:
             problem = result.problems[0]
             return f"the fixed text does not parse ({problem.message} at {problem.line}:{problem.column})"
@@ -210,9 +211,9 @@ class _Fixer:
     def run(self) -> FixOutcome:
         source = self.source
         first = self.state(source.text)
-        if isinstance(first, str):  # unreadable input: lint reports it
-            result = lint_source(source, self.rules, self.settings)
-            return FixOutcome(source.path, source, source.text, result)
+        if isinstance(first, str):  # unreadable or skipped input: as lint reports it
+            self.linted.data = None
+            return FixOutcome(source.path, source, source.text, self.linted)
         current = first
         applied: list[_Group] = []
         seen = {source.text}
