@@ -17,12 +17,29 @@ from klint.document import Document
 from klint.edits.nodes import walk
 from klint.edits.refused import Refused
 from klint.edits.style import Style, dash_width, document_style
+from klint.fix import Edit
 
 _ALIAS_AFTER_KEY = re.compile(r"[ \t]*:[ \t]*\*[^\s,\[\]{}]+")
 _COLON = re.compile(r"[ \t]*:")
 _COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*(?:\n|\Z)", re.M)
-# The multi-line scalars of a document (by id), as sorted starts and their ends.
-_SCALARS: dict[int, tuple[Document, list[int], list[int]]] = {}
+class Shared:
+    """What the fixes built on one document share: its scalars of more than one line (sorted starts,
+    and their ends) and where its block scalars end, found in one walk of its nodes; and the removal
+    of each collection whose children fixes remove (`Emptying.whole`, by the collection's offset)."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.wholes: dict[tuple[int, int], tuple[Edit, ...] | None] = {}  # by offset and floor
+        nodes = sorted((n for n in walk(document.root) if isinstance(n, ScalarNode)
+                        and (n.end_mark.line > n.start_mark.line or n.style in ("|", ">"))),
+                       key=lambda n: n.start_mark.index)
+        self.block_ends = {n.end_mark.index for n in nodes if n.style in ("|", ">")}
+        nodes = [n for n in nodes if n.end_mark.line > n.start_mark.line]
+        self.starts = [n.start_mark.index for n in nodes]
+        self.ends = [n.end_mark.index for n in nodes]
+
+
+_SHARED: dict[int, Shared] = {}  # by id(document)
 
 
 class Positions:
@@ -150,25 +167,23 @@ class Positions:
             spans.append((start, end))
         return spans
 
+    def shared(self) -> Shared:
+        cached = _SHARED.get(id(self.document))
+        if cached is None or cached.document is not self.document:
+            if len(_SHARED) > 32:
+                _SHARED.clear()
+            cached = _SHARED[id(self.document)] = Shared(self.document)
+        return cached
+
     def in_multiline_scalar(self, offset: int) -> bool:
         """Whether the offset is inside a scalar of more than one line (where `#` starts no comment)."""
-        cached = _SCALARS.get(id(self.document))
-        if cached is None or cached[0] is not self.document:
-            if len(_SCALARS) > 32:
-                _SCALARS.clear()
-            starts, ends = [], []
-            for node in sorted((n for n in walk(self.document.root) if isinstance(n, ScalarNode)
-                                and n.end_mark.line > n.start_mark.line), key=lambda n: n.start_mark.index):
-                starts.append(node.start_mark.index)
-                ends.append(node.end_mark.index)
-            cached = _SCALARS[id(self.document)] = (self.document, starts, ends)
-        index = bisect.bisect_right(cached[1], offset) - 1
-        return index >= 0 and offset < cached[2][index]
+        scalars = self.shared()
+        index = bisect.bisect_right(scalars.starts, offset) - 1
+        return index >= 0 and offset < scalars.ends[index]
 
     def unbroken_block_scalar_ends_at(self, offset: int) -> bool:
         """Whether a block scalar ends the text, without a final line break, at `offset`."""
         return offset == len(self.text) and not self.text.endswith("\n") and self.block_scalar_ends_at(offset)
 
     def block_scalar_ends_at(self, offset: int) -> bool:
-        return any(isinstance(node, ScalarNode) and node.style in ("|", ">") and node.end_mark.index == offset
-                   for node in walk(self.document.root))
+        return offset in self.shared().block_ends

@@ -11,8 +11,15 @@ from klint.edits.refused import Refused
 from klint.edits.splice import Splicer
 from klint.fix import Edit, Emptying, Refill
 
+# A collection's Emptying is known for its parent's too (removing every key of seLinuxOptions and the
+# last other key of its securityContext in one pass) when the parent has at most this many children:
+# a larger one is hardly emptied in one pass, and building its removal for every removal below it
+# would take a look at all its text each time.
+NESTED_EMPTYING = 4
+
 
 class Removal(Splicer):
+    emptyings = True  # whether removals say how their collection goes (`Emptying`)
     def remove(self, path: Path) -> None:
         if path not in self.document.entries:
             return
@@ -76,20 +83,35 @@ class Removal(Splicer):
     def emptying(self, chain: Chain, index: int) -> Emptying | None:
         """How the collection that holds the chain's last node (its child `index`) goes should every
         child of it be deleted in one pass (None when it cannot)."""
-        _, key, collection = chain[-2]
+        collection = chain[-2][2]
         assert isinstance(collection, (MappingNode, SequenceNode))
-        if collection.flow_style or len(collection.value) < 2:
+        if not self.emptyings or collection.flow_style or len(collection.value) < 2:
             return None
+        wholes = self.shared().wholes  # every child's removal has the same
+        offset = collection.start_mark.index
+        if (offset, self.floor) not in wholes:
+            wholes[offset, self.floor] = self.whole(chain[:-1])
+        edits = wholes[offset, self.floor]
+        return None if edits is None else Emptying(offset, len(collection.value), index, edits)
+
+    def whole(self, chain: Chain) -> tuple[Edit, ...] | None:
+        """The edits that remove the chain's last node, a collection, as removing its only child would
+        (None when that is refused)."""
+        _, key, collection = chain[-1]
+        assert isinstance(collection, (MappingNode, SequenceNode))
         whole = type(self)(self.document, self.floor)
+        parent = chain[-2][2] if len(chain) > 1 else None
+        whole.emptyings = isinstance(parent, (MappingNode, SequenceNode)) \
+            and len(parent.value) <= NESTED_EMPTYING
         try:
             self.check_subtree(collection)
-            if self.removable(chain[-2]):
-                whole.remove_child(chain[:-1])
+            if self.removable(chain[-1]):
+                whole.remove_child(chain)
             else:
                 whole.collapse(key, collection, "{}" if isinstance(collection, MappingNode) else "[]")
         except Refused:
             return None
-        return Emptying(collection.start_mark.index, len(collection.value), index, tuple(whole.edits))
+        return tuple(whole.edits)
 
     def emptied_refill(self, levels: Chain) -> Refill | None:
         """For deleting the lines of a collection emptied by removing the chain's last node (its
