@@ -152,6 +152,10 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
               help="Run the deny, violation and warn rules of every package.")
 @click.option("--data", "data_files", multiple=True, metavar="FILE",
               help="JSON or YAML document for the policies' `data` (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Lint with N worker processes (1: in this process) [default: the CPUs klint may use].")
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar (shown on a terminal's standard "
+                                                  "error for runs of more than a few seconds).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
                  config_file: Path | None,
@@ -165,12 +169,14 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  values_files: tuple[str, ...], set_values: tuple[str, ...],
                  set_strings: tuple[str, ...], release_name: str, namespace: str, kube_version: str | None,
                  helm_binary: str | None, chart_dir: str | None, policy_paths: tuple[str, ...],
-                 namespaces: tuple[str, ...], all_namespaces: bool, data_files: tuple[str, ...]) -> None:
+                 namespaces: tuple[str, ...], all_namespaces: bool, data_files: tuple[str, ...],
+                 jobs: int | None, no_progress: bool) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input). A directory holding
     Chart.yaml is a Helm chart and one holding kustomization.yaml a kustomization: each is rendered
     offline and its render linted, findings pointing at the template lines."""
     from klint import runner
     from klint.document import C_COMPOSER
+    from klint.progress import progress_for
     from klint.render import RenderOptions
     from klint.reporters import Report, renderer
 
@@ -205,12 +211,20 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     fixing = fix or diff
     if fixing:
         from klint import fixer  # only fixing needs it: start-up time
+    # only the reports that quote the text (code frames, SARIF snippets and fixes) keep each file's
+    quoting = {"full", "sarif"} & {output_format, *(name for name, _ in outputs)}
+    # no bar while diffs or a fixed stream are printed on standard output, which may be the same terminal
+    bar = progress_for(sys.stderr, not (no_progress or diff or (fix and "-" in paths)))
     outcomes = []
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
-                              stdin_filename=stdin_filename, render=render, configs=configs):
+                              stdin_filename=stdin_filename, render=render, configs=configs,
+                              jobs=jobs or runner.default_jobs(), keep_sources=bool(quoting),
+                              progress=bar):
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
             fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
         outcomes.append(outcome)
+    if bar is not None:
+        bar.close()
     fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes)
              if fixing else None)
     results = [outcome.result for outcome in outcomes]

@@ -85,6 +85,10 @@ class Source:
         """The bytes to store for the text: in the encoding read, with the BOM read."""
         return self.original_text(text).encode(self.encoding)
 
+    def forget_lines(self) -> None:
+        """Drop the table of line starts (rebuilt when needed): a result keeps its text, not the table."""
+        self._line_starts = []
+
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
         if not self._line_starts:

@@ -1,0 +1,70 @@
+"""The runner's worker processes: items worked on by forked workers, the results in item order.
+
+Workers are forked, so they inherit the run as the parent set it up (rules, settings, plugins, policy
+engines) and nothing of it is pickled. Only results travel, pickled, and the objects the parent
+shares with the workers (the rules) travel as their position in a table that both sides hold, so
+that a result refers to the parent's own objects (and a rule class made at run time, a policy's,
+needs no pickling)."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import pickle
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
+
+# The run's work and shared objects, set before the workers fork (they inherit them).
+_work: Callable[[Any], Any] | None = None
+_shared: list[object] = []
+_positions: dict[int, int] = {}
+
+
+def available() -> bool:
+    """Whether workers can be forked (not on Windows; macOS can)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: int, shared: list[object],
+                lost: Callable[[Any], Result]) -> Iterator[Result]:
+    """`work(item)` for each item, in `workers` processes, yielded in item order. The items are sent
+    to the workers (pickled): make them small, positions in what the workers inherit. `lost(item)`
+    stands for the result of each item not worked on because a worker died (killed, out of memory)."""
+    global _work, _shared, _positions
+    _work, _shared, _positions = work, shared, {id(obj): position for position, obj in enumerate(shared)}
+    # Chunks amortise the round trips; small enough that both workers stay busy to the end.
+    chunk = max(1, min(32, len(items) // (workers * 8)))
+    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    done = 0
+    try:
+        for data in executor.map(_work_on, items, chunksize=chunk):
+            yield _loads(data)
+            done += 1
+    except BrokenProcessPool:
+        for item in items[done:]:
+            yield lost(item)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        _work, _shared, _positions = None, [], {}
+
+
+def _work_on(item: Any) -> bytes:
+    """In a worker: the item's result, pickled with the shared objects named by position."""
+    assert _work is not None
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.persistent_id = lambda obj: _positions.get(id(obj))  # type: ignore[method-assign]
+    pickler.dump(_work(item))
+    return buffer.getvalue()
+
+
+def _loads(data: bytes) -> Any:
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+    unpickler.persistent_load = _shared.__getitem__  # type: ignore[method-assign]
+    return unpickler.load()
