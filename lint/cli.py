@@ -6,11 +6,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from klint import __version__, config, registry
+from klint import registry
 from klint.reporters import FORMATS, plural
 from klint.rule import (
     LATEST_PSS_VERSION,
@@ -20,6 +20,9 @@ from klint.rule import (
     beyond_known_pss_version,
     format_pss_version,
 )
+
+if TYPE_CHECKING:  # `klint --version`, `rules` and `explain` load none of the engine
+    from klint import config
 
 SEVERITIES = [severity.label for severity in Severity]
 
@@ -34,7 +37,8 @@ class DefaultLintGroup(click.Group):
 
 
 @click.group(cls=DefaultLintGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="klint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, help="Show the version and exit.",
+              callback=lambda ctx, _, value: _print_version(ctx) if value else None)
 def main() -> None:
     """klint: lint Kubernetes manifests for runtime security, offline.
 
@@ -48,6 +52,13 @@ def main() -> None:
     except PluginError as err:
         click.echo(f"klint: error: {err}", err=True)
         sys.exit(2)
+
+
+def _print_version(ctx: click.Context) -> None:
+    from klint import __version__
+
+    click.echo(f"klint, version {__version__}")
+    ctx.exit()
 
 
 def _color(choice: str, stream: TextIO) -> bool:
@@ -174,7 +185,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     """Lint Kubernetes manifests (files, directories, or - for standard input). A directory holding
     Chart.yaml is a Helm chart and one holding kustomization.yaml a kustomization: each is rendered
     offline and its render linted, findings pointing at the template lines."""
-    from klint import runner
+    from klint import config, runner
     from klint.document import C_COMPOSER
     from klint.progress import progress_for
     from klint.render import RenderOptions
@@ -253,6 +264,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
             click.echo(f"klint: cannot write the {name} report to {file}: {err.strerror or err}", err=True)
             unwritten = True
     if verbose:
+        from klint import __version__
+
         composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
         click.echo(f"klint {__version__}: {plural(len(outcomes), 'file')}, "
                    f"{plural(report.count('documents'), 'document')}, "
@@ -277,6 +290,7 @@ def _write_baseline(path: str, results: list[Any], settings: config.Settings) ->
     """Record the findings that count in the baseline `path`; they then count as suppressed by it."""
     from dataclasses import replace
 
+    from klint import __version__
     from klint.suppress import baseline
 
     counting = [finding for result in results for finding in result.findings if finding.suppressed is None]

@@ -6,7 +6,6 @@ Unknown keys, rules and values are errors (exit 2), never silently ignored.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -200,6 +199,8 @@ class Configurations:
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    import tomllib  # only for pyproject.toml
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

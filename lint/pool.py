@@ -9,12 +9,9 @@ needs no pickling)."""
 from __future__ import annotations
 
 import io
-import multiprocessing
-import pickle
+import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
@@ -27,7 +24,7 @@ _positions: dict[int, int] = {}
 
 def available() -> bool:
     """Whether workers can be forked (not on Windows; macOS can)."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
 def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: int, shared: list[object],
@@ -35,6 +32,11 @@ def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: in
     """`work(item)` for each item, in `workers` processes, yielded in item order. The items are sent
     to the workers (pickled): make them small, positions in what the workers inherit. `lost(item)`
     stands for the result of each item not worked on because a worker died (killed, out of memory)."""
+    # imported here: a run of one process (most pre-commit runs) never needs them
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     global _work, _shared, _positions
     _work, _shared, _positions = work, shared, {id(obj): position for position, obj in enumerate(shared)}
     # Chunks amortise the round trips; small enough that both workers stay busy to the end.
@@ -56,6 +58,8 @@ def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: in
 
 def _work_on(item: Any) -> bytes:
     """In a worker: the item's result, pickled with the shared objects named by position."""
+    import pickle
+
     assert _work is not None
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
@@ -65,6 +69,8 @@ def _work_on(item: Any) -> bytes:
 
 
 def _loads(data: bytes) -> Any:
+    import pickle
+
     unpickler = pickle.Unpickler(io.BytesIO(data))
     unpickler.persistent_load = _shared.__getitem__  # type: ignore[method-assign]
     return unpickler.load()
