@@ -200,8 +200,7 @@ def document_style(document: Document) -> Style:
         quote="'" if quotes["'"] > quotes['"'] else '"',
         json=isinstance(document.root, MappingNode) and bool(document.root.flow_style),
     )
-    if len(_STYLES) > 32:
-        _STYLES.clear()
+    _STYLES.clear()  # fixes are built document by document: keeping others would keep their text alive
     _STYLES[id(document)] = (document, style)
     return style
 

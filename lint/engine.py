@@ -13,7 +13,7 @@ from ruamel.yaml.nodes import ScalarNode
 from klint.config import Settings
 from klint.document import Document, InputError, Path, parse_documents
 from klint.fix import Fix
-from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
+from klint.k8s import RELATED_KINDS, K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.profiles import ProfileDocument, ProfileRule
 from klint.profiles.apparmor import AppArmorSyntaxError
 from klint.profiles.recognise import apparmor_profiles, document_profile, object_profiles
@@ -229,6 +229,8 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
                     missed.append((len(findings) - 1, obj, stream.misses))
             for obj in objects:
                 obj.release()
+            if objects and not any(obj.kind in RELATED_KINDS for obj in objects):
+                document.data = None  # nothing later looks its objects up: memory flat in documents
     except InputError as err:
         if templated and breaks_yaml_as_template(source.text, err.line):
             return FileResult(source.path, source, skipped=HELM_HINT)
