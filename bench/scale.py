@@ -41,19 +41,14 @@ BIN = Path(sys.executable).parent
 # run but the first measures klint, not the compiler.
 ENV = {**{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
        "PYTHONPYCACHEPREFIX": os.environ.get("PYTHONPYCACHEPREFIX", "/tmp/pyc")}
-COMPOSE = """
+COMPOSE = f"""
 import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from bench import compose_file
 from klint.discover import discover
-from ruamel.yaml.cyaml import CSafeLoader
 for path in discover([sys.argv[1]]):
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            loader = CSafeLoader(handle.read())
-        try:
-            while loader.check_node():
-                loader.get_node()
-        finally:
-            loader.dispose()
+        compose_file(path)
     except Exception:
         pass  # a template or a broken file: the parse of the others still counts
 """
