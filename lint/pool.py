@@ -31,7 +31,11 @@ def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: in
                 lost: Callable[[Any], Result]) -> Iterator[Result]:
     """`work(item)` for each item, in `workers` processes, yielded in item order. The items are sent
     to the workers (pickled): make them small, positions in what the workers inherit. `lost(item)`
-    stands for the result of each item not worked on because a worker died (killed, out of memory)."""
+    stands for the result of each item not worked on because a worker died (killed, out of memory).
+
+    The workers fork now, before the caller does anything else: what it does next in this process
+    (say, a chart rendered by Helm's Go library, whose runtime does not survive a fork) is never in
+    them."""
     # imported here: a run of one process (most pre-commit runs) never needs them
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -43,12 +47,19 @@ def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: in
     chunk = max(1, min(32, len(items) // (workers * 8)))
     executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                    initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    answers = executor.map(_work_on, items, chunksize=chunk)  # submits every item: the workers start
+    return _results(executor, answers, items, lost, BrokenProcessPool)
+
+
+def _results(executor: Any, answers: Iterator[bytes], items: Sequence[Any], lost: Callable[[Any], Result],
+             broken: type[Exception]) -> Iterator[Result]:
+    global _work, _shared, _positions
     done = 0
     try:
-        for data in executor.map(_work_on, items, chunksize=chunk):
+        for data in answers:
             yield _loads(data)
             done += 1
-    except BrokenProcessPool:
+    except broken:
         for item in items[done:]:
             yield lost(item)
     finally:

@@ -84,7 +84,10 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
     the text need it). `progress(done, total)` is called after each input."""
     shared = _Run(fix, unsafe, stdin, stdin_filename, render, keep_sources or fix)
     tasks = _tasks(paths, settings, rules, configs)
-    pooled = {index: task for index, task in enumerate(tasks) if isinstance(task, _Task) and not task.stdin}
+    # Standard input is read here; renders are made here, as Helm's Go library (the helm extra) does
+    # not survive a fork: the workers lint files.
+    pooled = {index: task for index, task in enumerate(tasks)
+              if isinstance(task, _Task) and not task.stdin and task.chart is None}
     workers = min(jobs, len(pooled))
     parallel: Iterator[Outcome] = iter(())
     if workers > 1 and len(pooled) >= POOL_THRESHOLD and pool.available():
