@@ -28,10 +28,11 @@ def available() -> bool:
 
 
 def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: int, shared: list[object],
-                lost: Callable[[Any], Result]) -> Iterator[Result]:
+                lost: Callable[[Any, str], Result]) -> Iterator[Result]:
     """`work(item)` for each item, in `workers` processes, yielded in item order. The items are sent
-    to the workers (pickled): make them small, positions in what the workers inherit. `lost(item)`
-    stands for the result of each item not worked on because a worker died (killed, out of memory).
+    to the workers (pickled): make them small, positions in what the workers inherit. `lost(item,
+    why)` stands for the result of an item that has none: its worker died (killed, out of memory), or
+    its result could not be sent back.
 
     The workers fork now, before the caller does anything else: what it does next in this process
     (say, a chart rendered by Helm's Go library, whose runtime does not survive a fork) is never in
@@ -51,31 +52,35 @@ def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: in
     return _results(executor, answers, items, lost, BrokenProcessPool)
 
 
-def _results(executor: Any, answers: Iterator[bytes], items: Sequence[Any], lost: Callable[[Any], Result],
-             broken: type[Exception]) -> Iterator[Result]:
+def _results(executor: Any, answers: Iterator[bytes | str], items: Sequence[Any],
+             lost: Callable[[Any, str], Result], broken: type[Exception]) -> Iterator[Result]:
     global _work, _shared, _positions
     done = 0
     try:
         for data in answers:
-            yield _loads(data)
+            yield lost(items[done], data) if isinstance(data, str) else _loads(data)
             done += 1
     except broken:
         for item in items[done:]:
-            yield lost(item)
+            yield lost(item, "the worker process linting it died")
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         _work, _shared, _positions = None, [], {}
 
 
-def _work_on(item: Any) -> bytes:
-    """In a worker: the item's result, pickled with the shared objects named by position."""
+def _work_on(item: Any) -> bytes | str:
+    """In a worker: the item's result, pickled with the shared objects named by position; or why
+    there is none (`work` is expected to catch its own errors: this is the last resort)."""
     import pickle
 
     assert _work is not None
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
     pickler.persistent_id = lambda obj: _positions.get(id(obj))  # type: ignore[method-assign]
-    pickler.dump(_work(item))
+    try:
+        pickler.dump(_work(item))
+    except Exception as err:  # e.g. a result that cannot be pickled: the other items' results stand
+        return f"{type(err).__name__}: {err}"
     return buffer.getvalue()
 
 

@@ -94,8 +94,9 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
         # the rules in outcomes are the parent's own: the workers name them, never copy them
         shared_rules = list({id(rule): rule for task in pooled.values() for rule in task.rules}.values())
         in_pool = list(pooled.values())  # the workers inherit them: only their positions are sent
-        parallel = pool.ordered_map(lambda position: _perform(in_pool[position], shared), range(len(in_pool)),
-                                    workers, shared_rules, lambda position: _lost(in_pool[position]))
+        parallel = pool.ordered_map(lambda position: _perform(in_pool[position], shared),
+                                    range(len(in_pool)), workers, shared_rules,
+                                    lambda position, why: _lost(in_pool[position], why))
     else:
         pooled = {}
     for done, task in enumerate(tasks, 1):
@@ -144,10 +145,11 @@ def _perform(task: _Task, shared: _Run) -> Outcome:
     return outcome
 
 
-def _lost(task: _Task) -> Outcome:
-    """The outcome of an input whose worker died linting it (killed, or out of memory)."""
-    return Outcome(FileResult(task.path, problems=[Problem(
-        task.path, 1, 1, "internal error, please report it: the worker process linting it died")]))
+def _lost(task: _Task, why: str) -> Outcome:
+    """The outcome of an input without one: its worker died (killed, or out of memory), or its
+    outcome could not be sent back."""
+    return Outcome(FileResult(task.path, problems=[Problem(task.path, 1, 1,
+                                                           f"internal error, please report it: {why}")]))
 
 
 def _outcome(task: _Task, shared: _Run) -> Outcome:

@@ -138,3 +138,21 @@ def test_charts_render_in_the_workers(tree: Path) -> None:
     one = klint("--jobs", "1", "--format", "full", str(tree))
     assert "chart/templates/" in one[1]
     assert klint("--jobs", "2", "--format", "full", str(tree)) == one
+
+
+def test_an_outcome_that_cannot_be_sent_back_is_an_error_for_its_input(
+        tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    perform = runner._perform
+
+    def unpicklable(task: runner._Task, shared: runner._Run) -> runner.Outcome:
+        outcome = perform(task, shared)
+        if task.path.endswith("pod03.yaml"):
+            outcome.result.skipped = lambda: None  # a function: not picklable
+        return outcome
+
+    monkeypatch.setattr(runner, "_perform", unpicklable)
+    settings = Settings()
+    outcomes = list(runner.run((str(tree),), settings, settings.enabled_rules(), jobs=2))
+    broken = [o for o in outcomes if o.result.problems and "pickle" in o.result.problems[0].message]
+    assert [o.result.path for o in broken] == [str(tree / "team0" / "pod03.yaml")]
+    assert sum(1 for o in outcomes if o.result.findings) > 20
