@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -197,11 +198,16 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                            release_name=release_name, namespace=namespace, kube_version=kube_version,
                            helm=helm_binary, chart_dir=chart_dir)
 
+    formats = {output_format, *(name for name, _ in outputs)}
+    # the reports that show fixes' edits (and fixing) need them; the others, whether and how each applies
+    fix_edits = fix or diff or show_fixes or bool({"json", "sarif"} & formats)
+
     def flags(settings: config.Settings) -> config.Settings:
         settings = settings.override(
             select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
             profile=profile, pss_version=pss_version, warn_unused_suppressions=warn_unused_suppressions,
             foreign_ignores=foreign_ignores)
+        settings = replace(settings, fix_edits=fix_edits)
         return _profile_settings(settings, seccomp_root, apparmor_dir, runtime_default)
 
     try:
@@ -223,7 +229,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     if fixing:
         from klint import fixer  # only fixing needs it: start-up time
     # only the reports that quote the text (code frames, SARIF snippets and fixes) keep each file's
-    quoting = {"full", "sarif"} & {output_format, *(name for name, _ in outputs)}
+    quoting = {"full", "sarif"} & formats
     # no bar while diffs or a fixed stream are printed on standard output, which may be the same terminal
     bar = progress_for(sys.stderr, not (no_progress or diff or (fix and "-" in paths)))
     outcomes = []
@@ -288,8 +294,6 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
 
 def _write_baseline(path: str, results: list[Any], settings: config.Settings) -> config.Settings:
     """Record the findings that count in the baseline `path`; they then count as suppressed by it."""
-    from dataclasses import replace
-
     from klint import __version__
     from klint.suppress import baseline
 

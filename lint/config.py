@@ -50,6 +50,9 @@ class Settings:
     warn_unused_suppressions: bool = False
     baseline: Baseline | None = None
     baseline_file: str | None = None  # as configured (relative to the configuration's directory)
+    # False: the run's reports show of each fix only whether and how it applies (the text formats
+    # without --show-fixes, GitHub, JUnit), so findings keep outlines of their fixes (`Fix.outline`).
+    fix_edits: bool = True
 
     @property
     def directory(self) -> str:

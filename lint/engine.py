@@ -200,6 +200,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
     missed: list[tuple[int, K8sObject, list[tuple[str, str, bool]]]] = []
     try:
         for document in parse_documents(source):
+            document.outline_fixes = not settings.fix_edits
             if templated and uses_chart_values(document):
                 return FileResult(source.path, source, skipped=HELM_HINT)
             result.documents += 1
@@ -254,6 +255,7 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
     usually define a ServiceAccount or role before what uses it)."""
     last = max(document for document, _ in late)
     for document in parse_documents(source):
+        document.outline_fixes = not settings.fix_edits
         for obj in objects_of(document):
             position = late.get((document.index, obj.root))
             if position is not None:
@@ -288,7 +290,7 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                 obj=obj.ref,
                 field=violation.path,
                 container=violation.container,
-                fix=violation.fix,
+                fix=violation.fix if violation.fix is None or settings.fix_edits else violation.fix.outline(),
                 template=document.template,
                 identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container),
             ))
