@@ -45,7 +45,7 @@ def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: in
     global _work, _shared, _positions
     _work, _shared, _positions = work, shared, {id(obj): position for position, obj in enumerate(shared)}
     # Chunks amortise the round trips; small enough that both workers stay busy to the end.
-    chunk = max(1, min(32, len(items) // (workers * 8)))
+    chunk = max(1, min(16, len(items) // (workers * 16)))
     executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                    initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
     answers = executor.map(_work_on, items, chunksize=chunk)  # submits every item: the workers start

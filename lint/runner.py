@@ -99,13 +99,13 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
                                     lambda position, why: _lost(in_pool[position], why))
     else:
         pooled = {}
-    for done, task in enumerate(tasks, 1):
-        if done - 1 in pooled:
+    for index, task in enumerate(tasks):
+        if index in pooled:
             yield next(parallel)
         else:
             yield task if isinstance(task, Outcome) else _perform(task, shared)
         if progress is not None:
-            progress(done, len(tasks))
+            progress(index + 1, len(tasks))
 
 
 def _tasks(paths: Sequence[str], settings: Settings, rules: list[Rule],
