@@ -54,7 +54,7 @@ def _may_declare(group: str) -> bool:
         except OSError:
             continue
         for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
+            if name.endswith((".dist-info", ".egg-info")) or name == "EGG-INFO":  # an egg's own
                 try:
                     with open(os.path.join(directory, name, "entry_points.txt"), "rb") as handle:
                         if header in handle.read():

@@ -60,3 +60,19 @@ def test_json_and_sarif_still_report_the_version(tmp_path: Path) -> None:
     sarif = json.loads(klint_output(tmp_path, "--format", "sarif", "cm.yaml"))
     assert sarif["runs"][0]["tool"]["driver"]["version"] == version("klint")
     assert klint_output(tmp_path, "--version") == f"klint, version {version('klint')}\n"
+
+
+def test_plugins_are_found_without_importlib_metadata_only_when_none_is_declared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from klint import plugins
+
+    info = tmp_path / "acme_klint-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-klint\nVersion: 1.0\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text("[console_scripts]\nacme = acme:main\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert plugins.entry_points(plugins.GROUP) == []
+    (info / "entry_points.txt").write_text("[klint.rules]\nacme = acme_rules\n", encoding="utf-8")
+    (point,) = plugins.entry_points(plugins.GROUP)
+    assert (point.name, point.value, point.group) == ("acme", "acme_rules", plugins.GROUP)
