@@ -68,10 +68,20 @@ class Disagreement:
     obj: str  # the object, or "" for a whole file or folder
     expected: str
     klint: str
+    note: str = ""  # what helps explain it (the objects of a count that differ from their file names)
+
+    @property
+    def where(self) -> str:
+        """The file's name and the object, as tests/test_conformance.py lists the explained ones."""
+        return f"{Path(self.file).name} {self.obj}".strip()
+
+    @property
+    def verdict(self) -> str:
+        return f"expected {self.expected}, klint {self.klint}"
 
     def __str__(self) -> str:
         where = f"{self.file} {self.obj}".strip()
-        return f"{self.tool} {self.check}: {where}: expected {self.expected}, klint {self.klint}"
+        return f"{self.tool} {self.check}: {where}: {self.verdict}{self.note}"
 
 
 @dataclass
@@ -274,8 +284,8 @@ def _compare_checkov(result: CheckResult, root: Path, folder: Path, method: dict
                if verdict is not None and verdict != fired]
         result.disagreements.append(Disagreement(
             result.tool, result.check, str(folder.relative_to(root)), "",
-            f"{want[0]} passed/{want[1]} failed", f"{got[0]} passed/{got[1]} failed"
-            + (f" (unlike their file names: {', '.join(odd)})" if odd else "")))
+            f"{want[0]} passed/{want[1]} failed", f"{got[0]} passed/{got[1]} failed",
+            f" (unlike their file names: {', '.join(odd)})" if odd else ""))
 
 
 # Report -------------------------------------------------------------------------------------------

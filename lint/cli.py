@@ -117,7 +117,10 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
               help="Apply safe fixes, rewriting files in place (with -, print the fixed stream).")
 @click.option("--unsafe-fixes", is_flag=True,
               help="With --fix or --diff, also apply unsafe fixes (they may change how a workload runs).")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them "
+                                           "(exit 1 when a file would change).")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="With --fix, exit 1 when a file was changed, even if no finding remains.")
 @click.option("--stdin-filename", default="-", help="Name standard input in reports.")
 @click.option("--warn-unused-suppressions", is_flag=True,
               help="Report suppression comments and annotations that suppress nothing, and those that name "
@@ -147,7 +150,9 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
               help="Charts: set a string value, as `helm template --set-string` (repeatable).")
 @click.option("--release-name", default="release-name", show_default=True, help="Charts: the release name.")
 @click.option("--namespace", default="default", show_default=True, help="Charts: the release namespace.")
-@click.option("--kube-version", help="Charts: the Kubernetes version templates see (.Capabilities).")
+@click.option("--kube-version", metavar="1.N",
+              help="The Kubernetes version you deploy to: chart templates see it (.Capabilities), and "
+                   "invalid-field reports the fields its API does not have yet.")
 @click.option("--helm", "helm_binary", type=click.Path(dir_okay=False),
               help="Charts: the helm binary to render with [default: helm on PATH, else the "
                    "klint[helm] extra].")
@@ -173,7 +178,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  config_file: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
                  severity_overrides: tuple[str, ...], fail_on: str | None, profile: str | None,
-                 pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool, stdin_filename: str,
+                 pss_version: str | None, fix: bool, unsafe_fixes: bool, diff: bool,
+                 exit_non_zero_on_fix: bool, stdin_filename: str,
                  warn_unused_suppressions: bool, foreign_ignores: bool | None, baseline: str | None,
                  write_baseline: str | None, exit_zero: bool, color: str, show_fixes: bool, statistics: bool,
                  quiet: bool, silent: bool, verbose: bool,
@@ -208,6 +214,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
             profile=profile, pss_version=pss_version, warn_unused_suppressions=warn_unused_suppressions,
             foreign_ignores=foreign_ignores)
         settings = replace(settings, fix_edits=fix_edits)
+        if kube_version:
+            settings = settings.with_rule_option("invalid-field", "kube-version", kube_version)
         return _profile_settings(settings, seccomp_root, apparmor_dir, runtime_default)
 
     try:
@@ -233,16 +241,18 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     # no bar while diffs or a fixed stream are printed on standard output, which may be the same terminal
     bar = progress_for(sys.stderr, not (no_progress or diff or (fix and "-" in paths)))
     outcomes = []
+    diff_colored = diff and _color(color, sys.stdout)
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
                               stdin_filename=stdin_filename, render=render, configs=configs,
                               jobs=jobs or runner.default_jobs(), keep_sources=bool(quoting),
                               progress=bar):
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
-            fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer)
+            fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer, color=diff_colored)
         outcomes.append(outcome)
     if bar is not None:
         bar.close()
-    fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes)
+    fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes,
+                                 fail_on_change=diff or exit_non_zero_on_fix)
              if fixing else None)
     results = [outcome.result for outcome in outcomes]
     if write_baseline is not None:

@@ -10,7 +10,7 @@ import re
 import sys
 
 from klint import registry
-from klint.rule import DOC_SECTIONS, LATEST_PSS_VERSION, Profile, Rule, format_pss_version
+from klint.rule import LATEST_PSS_VERSION, Profile, Rule, format_pss_version
 
 # Rule.equivalents keys, in the order and with the names the docs show.
 TOOLS = {
@@ -111,11 +111,6 @@ def render() -> str:
     for rule in rules:
         parts += [*rule_section(rule), ""]
     return "\n".join(parts).rstrip("\n") + "\n"
-
-
-def missing_sections(rule: type[Rule]) -> list[str]:
-    """Documentation sections a rule's docstring lacks (every rule must have them all)."""
-    return [title for title in DOC_SECTIONS if not rule.section(title)]
 
 
 def main() -> None:

@@ -373,6 +373,18 @@ class Document:
         """The span of the value at `path`, or of its nearest present ancestor when it is absent."""
         return self.entry_span(self.entries[self.nearest(path)])
 
+    def span_in_value(self, path: Path, text: str) -> Span | None:
+        """Where `text` stands in the written value at `path` (a line of a block scalar), when it stands
+        there once; None when the value is absent or holds it no time or more than once."""
+        entry = self.entries.get(path)
+        if entry is None or not text:
+            return None
+        start, end = entry.value.start_mark.index, entry.value.end_mark.index
+        found = self.source.text.find(text, start, end)
+        if found < 0 or self.source.text.find(text, found + 1, end) >= 0:
+            return None
+        return self.source.span(found, found + len(text))
+
     def release(self) -> None:
         """Drop the source map (nodes and entries), most of a document's memory, and keep its data: the
         engine does so once the document's objects are checked, while a later object may still read

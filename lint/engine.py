@@ -63,8 +63,9 @@ class Finding:
     obj: ObjectRef
     field: Path  # what the finding is about, relative to the object (may be absent from the text)
     # What the finding is about, never where it sits, so that it survives edits elsewhere: rule code,
-    # object (`ObjectRef.identity`), field (`K8sObject.stable_path`) and container. Two identical
-    # objects in one input share it; the fixer tells them apart by `obj`, SARIF by occurrence.
+    # object (`ObjectRef.identity`), field (`K8sObject.stable_path`) and container, and the message of
+    # a rule `identified_by_message`. Two identical objects in one input share it; the fixer tells them
+    # apart by `obj`, SARIF by occurrence.
     identity: tuple[Any, ...]
     container: str | None = None
     fix: Fix | None = None
@@ -220,8 +221,9 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
             for obj in objects:
                 obj.stream = stream
                 stream.misses = []
-                result.checked.append((obj.ref, tuple(rule.code for rule in rules if rule.applies_to(obj))))
-                found = check_object(obj, rules, settings, result.problems)
+                applicable = applicable_rules(obj, rules)
+                result.checked.append((obj.ref, tuple(rule.code for rule in applicable)))
+                found = check_object(obj, applicable, settings, result.problems)
                 for profile in _object_profiles(obj, result):  # a Security Profiles Operator object's
                     result.profiles += 1
                     found.extend(check_profile(profile, rules, settings, result))
@@ -260,15 +262,22 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
             position = late.get((document.index, obj.root))
             if position is not None:
                 obj.stream = stream
-                findings[position] = suppressions.apply(obj, check_object(obj, rules, settings, problems))
+                found = check_object(obj, applicable_rules(obj, rules), settings, problems)
+                findings[position] = suppressions.apply(obj, found)
                 obj.stream = None
         if document.index >= last:
             break
 
 
+def applicable_rules(obj: K8sObject, rules: list[Rule]) -> list[Rule]:
+    """The rules that have something to check in `obj`: the only ones that run on it."""
+    return [rule for rule in rules if rule.applies_to(obj)]
+
+
 def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                  problems: list[Problem] | None = None) -> list[Finding]:
-    """Each rule's findings on `obj`; a rule that fails on it (RuleError) adds to `problems`."""
+    """The findings on `obj` of `rules` (those that apply to it); a rule that fails on it (RuleError)
+    adds to `problems`."""
     document: Document = obj.document
     findings = []
     for rule in rules:
@@ -292,7 +301,8 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                 container=violation.container,
                 fix=violation.fix if violation.fix is None or settings.fix_edits else violation.fix.outline(),
                 template=document.template,
-                identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container),
+                identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container,
+                          *((violation.message,) if rule.identified_by_message else ())),
             ))
     reported = {(finding.rule.name, finding.field) for finding in findings}
     explained = {finding.field for finding in findings if finding.rule.explains_fields}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Applicability(enum.Enum):
@@ -19,7 +19,10 @@ class Edit:
     start: int
     end: int
     text: str
-    refill: Refill | None = None  # for an edit that empties a block collection: see Refill
+    # How the edit composes with others of its pass (not part of what it is: edits are equal, and
+    # hash, by what they change):
+    refill: Refill | None = field(default=None, compare=False)  # for an edit that empties a collection
+    emptying: Emptying | None = field(default=None, compare=False)  # for one deleting a child of one
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,19 @@ class Refill:
 
 
 @dataclass(frozen=True)
+class Emptying:
+    """For an edit that deletes (part of) child `child` of the `count` children of the block
+    collection that starts at `collection`: when a pass's fixes delete every one of them, `whole`
+    removes the collection instead (with its key, as removing an only child does), so that no `key:`
+    is left holding nothing."""
+
+    collection: int
+    count: int
+    child: int
+    whole: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
 class Fix:
     description: str
     edits: tuple[Edit, ...]  # non-overlapping, in text order; empty for a DISPLAY fix that says why not
@@ -44,6 +60,7 @@ class Fix:
     # The paths (relative to the object, like Violation.path) whose values the edits change, with
     # their descendants and any parents they create: `--fix` checks that nothing else changed.
     paths: tuple[tuple[str | int, ...], ...] = ()
+    refusal: str | None = None  # why a builder could not make the edits (a DISPLAY fix without edits)
     # Edits left out, for a run whose reports show only whether and how a finding is fixable (see
     # `outline`): there are some, but not these.
     outlined: bool = False

@@ -31,7 +31,7 @@ from klint.config import Settings
 from klint.document import Path
 from klint.edits import same_value
 from klint.engine import FileResult, Finding, Problem, lint_source, read_source
-from klint.fix import Applicability, Edit, Fix, Refill
+from klint.fix import Applicability, Edit, Fix
 from klint.k8s import ObjectRef, format_path, lookup
 from klint.rule import Rule
 from klint.source import Source
@@ -125,19 +125,20 @@ class _Taken:
 
 class _Changed:
     """The (document, path) pairs that a pass's fixes change, with their prefixes: whether a path is
-    inside what another fix changes, or holds it, is a few set look-ups."""
+    inside what another fix changes, or holds it, is a few set look-ups. Fixes may change one path
+    when their edits do not touch (removing two items of one list)."""
 
     def __init__(self) -> None:
         self.paths: set[tuple[int, Path]] = set()
-        self.prefixes: set[tuple[int, Path]] = set()
+        self.prefixes: set[tuple[int, Path]] = set()  # the paths' proper prefixes
 
     def conflicts(self, document: int, path: Path) -> bool:
         return (document, path) in self.prefixes or any(
-            (document, path[:length]) in self.paths for length in range(len(path) + 1))
+            (document, path[:length]) in self.paths for length in range(len(path)))
 
     def add(self, document: int, path: Path) -> None:
         self.paths.add((document, path))
-        self.prefixes.update((document, path[:length]) for length in range(len(path) + 1))
+        self.prefixes.update((document, path[:length]) for length in range(len(path)))
 
 
 class _Fixer:
@@ -148,11 +149,12 @@ class _Fixer:
         self.allowed = applicabilities(unsafe)
         self.rejected: set[FindingKey] = set()
         self.left_out: list[str] = []
+        self.linted: FileResult  # the last text's lint result (set by `state`)
 
     def state(self, text: str) -> _State | str:
         """The text linted and decoded, or why it is unusable."""
         source = Source(self.source.path, text, self.source.has_bom, self.source.encoding)
-        result = lint_source(source, self.rules, self.settings, keep_data=True)
+        result = self.linted = lint_source(source, self.rules, self.settings, keep_data=True)
         if result.problems:
             problem = result.problems[0]
             return f"the fixed text does not parse ({problem.message} at {problem.line}:{problem.column})"
@@ -209,9 +211,9 @@ class _Fixer:
     def run(self) -> FixOutcome:
         source = self.source
         first = self.state(source.text)
-        if isinstance(first, str):  # unreadable input: lint reports it
-            result = lint_source(source, self.rules, self.settings)
-            return FixOutcome(source.path, source, source.text, result)
+        if isinstance(first, str):  # unreadable or skipped input: as lint reports it
+            self.linted.data = None
+            return FixOutcome(source.path, source, source.text, self.linted)
         current = first
         applied: list[_Group] = []
         seen = {source.text}
@@ -291,7 +293,7 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
                 allowed.setdefault(document, []).append(path)
     for index, old in before.documents.items():
         for path in differences(old, after.documents[index]):
-            if not _covered(path, allowed.get(index, []), old):
+            if not _covered(path, allowed.get(index, []), old, after.documents[index]):
                 return f"document {index + 1} changed at {_show(path)}, which no fix is about"
     remaining = {finding_key(finding) for finding in after.result.findings}
     for group in groups:
@@ -322,14 +324,27 @@ def differences(old: Any, new: Any, path: Path = ()) -> Iterator[Path]:
         yield path
 
 
-def _covered(path: Path, allowed: list[Path], old: Any) -> bool:
-    """A difference at or under a fixed path, or a parent that was missing or null and now holds it."""
-    for fixed in allowed:
-        if path[:len(fixed)] == fixed:
-            return True
-        if fixed[:len(path)] == path and lookup(old, path) is None:
-            return True
-    return False
+def _covered(path: Path, allowed: list[Path], old: Any, new: Any) -> bool:
+    """A difference at or under a fixed path, a parent that was missing or null and now holds it, or
+    one that held nothing but fixed paths and is gone (emptied by the fixes, it was removed)."""
+    below = [fixed[len(path):] for fixed in allowed if fixed[:len(path)] == path]
+    if any(not rest for rest in below):
+        return True
+    if below and lookup(old, path) is None:
+        return True
+    parent = lookup(new, path[:-1]) if path else None
+    return bool(below) and isinstance(parent, dict) and path[-1] not in parent \
+        and _holds_only(lookup(old, path), below)
+
+
+def _holds_only(value: Any, paths: list[Path]) -> bool:
+    """Whether everything in a value is at or under one of the (relative) paths."""
+    if any(not path for path in paths):
+        return True
+    if not paths or not isinstance(value, (dict, list)):
+        return False
+    children = value.items() if isinstance(value, dict) else enumerate(value)
+    return all(_holds_only(child, [path[1:] for path in paths if path[0] == key]) for key, child in children)
 
 
 def _show(path: Path) -> str:
@@ -346,8 +361,7 @@ def _postpone_emptying(chosen: list[_Group], candidates: list[Finding]) -> list[
         return chosen
     now = _inserted([edit for group in chosen for edit in group.fix.edits])
     kept = [group for group in chosen
-            if not any(edit.refill is not None and _refilled(edit.refill, inserted)
-                       and not _refilled(edit.refill, now) for edit in group.fix.edits)]
+            if not any(_refill_for(edit, inserted) != _refill_for(edit, now) for edit in group.fix.edits)]
     return kept or chosen
 
 
@@ -366,68 +380,162 @@ def _inserted(edits: list[Edit]) -> set[tuple[int, int, bool]]:
 
 
 def _compose(groups: list[_Group]) -> list[_Group]:
-    """The fixes of a pass that edit one mapping, as one edit:
+    """The fixes of a pass that edit one collection, as one edit:
 
+    - fixes that together delete every child of a block collection remove it (`Emptying`);
     - lines that fixes insert into a block collection that another fix empties keep it a block
-      collection: that fix then deletes the lines of what it removes rather than writing `{}`
+      collection: that fix then deletes the lines of what it removes rather than the collection
       (`Refill`);
     - fixes that each create the same missing mapping at one place (`securityContext:` with one
-      field) create it once, with every field under it.
+      field, in block or flow style) create it once, with every field under it.
 
     So the pass parses and the fixes settle together."""
+    while _merge_emptied(groups):
+        pass
+    _merge_flow_mappings(groups)
     inserted = _inserted([edit for group in groups for edit in group.fix.edits])
     if not inserted:
         return groups
     for group in groups:
         fix = group.fix
-        if any(edit.refill is not None and _refilled(edit.refill, inserted) for edit in fix.edits):
-            edits = tuple(edit.refill.instead if edit.refill is not None and _refilled(edit.refill, inserted)
-                          else edit for edit in fix.edits)
-            group.alone, group.fix = fix, dataclasses.replace(fix, edits=edits)
+        edits = tuple(_refill_for(edit, inserted) or edit for edit in fix.edits)
+        if edits != fix.edits:
+            group.alone, group.fix = group.alone or fix, dataclasses.replace(fix, edits=edits)
     _merge_new_mappings(groups)
     return groups
+
+
+# id(group) -> the group's edits replaced by others (none: dropped)
+_Replacements = dict[int, dict[Edit, tuple[Edit, ...]]]
+
+
+def _replace_edits(groups: list[_Group], replaced: _Replacements) -> None:
+    for group in groups:
+        edits = replaced.get(id(group))
+        if edits:
+            group.alone = group.alone or group.fix
+            group.fix = dataclasses.replace(group.fix, edits=tuple(
+                new for edit in group.fix.edits for new in edits.get(edit, (edit,))))
+
+
+def _merge_emptied(groups: list[_Group]) -> bool:
+    """Deletions of every child of one block collection become the first one's removal of the
+    collection (whose own Emptying may merge next); whether any did."""
+    deletions: dict[int, list[tuple[_Group, Edit]]] = {}
+    for group in groups:
+        for edit in group.fix.edits:
+            if edit.emptying is not None:
+                deletions.setdefault(edit.emptying.collection, []).append((group, edit))
+    replaced: _Replacements = {}
+    for parts in deletions.values():
+        emptying = parts[0][1].emptying
+        assert emptying is not None
+        if len({edit.emptying.child for _, edit in parts if edit.emptying}) == emptying.count:
+            for number, (group, edit) in enumerate(parts):
+                replaced.setdefault(id(group), {})[edit] = () if number else emptying.whole
+    _replace_edits(groups, replaced)
+    return bool(replaced)
 
 
 def _merge_new_mappings(groups: list[_Group]) -> None:
     """Insertions at one place that begin with the same `key:` line of a new block mapping (`_touch`
     lets them meet when their fields differ) become the first one's, with all their fields."""
     first_of: dict[tuple[int, str], tuple[_Group, Edit, list[str]]] = {}
-    merged: dict[int, dict[Edit, Edit | None]] = {}  # id(group) -> replaced edits (None: dropped)
+    merged: _Replacements = {}
     for group in groups:
         for edit in group.fix.edits:
             head = _new_mapping_head(edit)
             if head is None:
                 continue
             key = (edit.start, head)
+            body = (_whole_lines(edit) or "")[len(head):]
             if key not in first_of:
-                first_of[key] = (group, edit, [edit.text[len(head):]])
+                first_of[key] = (group, edit, [body])
                 continue
             owner, first, bodies = first_of[key]
-            bodies.append(edit.text[len(head):])
-            merged.setdefault(id(owner), {})[first] = Edit(first.start, first.end, head + "".join(bodies))
-            merged.setdefault(id(group), {})[edit] = None
+            bodies.append(body)
+            text = _as_inserted(first, head + "".join(bodies))
+            merged.setdefault(id(owner), {})[first] = (Edit(first.start, first.end, text),)
+            merged.setdefault(id(group), {})[edit] = ()
+    _replace_edits(groups, merged)
+
+
+def _merge_flow_mappings(groups: list[_Group]) -> None:
+    """Flow entries inserted at one place under the same key with mappings as values (`, "securityContext":
+    {...}` in JSON, which `_touch` lets meet) become the first one's, with all their fields."""
+    first_of: dict[tuple[int, str], tuple[_Group, Edit, str, str]] = {}  # group, edit, head, value
+    merged: _Replacements = {}
     for group in groups:
-        replaced = merged.get(id(group))
-        if replaced:
-            edits = tuple(new for edit in group.fix.edits
-                          for new in [replaced.get(edit, edit)] if new is not None)
-            group.alone = group.alone or group.fix
-            group.fix = dataclasses.replace(group.fix, edits=edits)
+        for edit in group.fix.edits:
+            entry = _flow_entry(edit)
+            if entry is None or not entry["value"].startswith("{"):
+                continue
+            key = (edit.start, entry["key"])
+            if key not in first_of:
+                first_of[key] = (group, edit, edit.text[:entry.start("value")], entry["value"])
+                continue
+            owner, first, head, value = first_of[key]
+            inner = entry["value"][1:-1]
+            value = value[:-1] + (", " if value != "{}" and inner else "") + inner + "}"
+            first_of[key] = (owner, first, head, value)
+            merged.setdefault(id(owner), {})[first] = (Edit(first.start, first.end, head + value),)
+            merged.setdefault(id(group), {})[edit] = ()
+    _replace_edits(groups, merged)
+
+
+def _flow_entry(edit: Edit) -> re.Match[str] | None:
+    """An insertion of one flow mapping entry after its separator (`, key: value`), or None."""
+    if edit.start != edit.end:
+        return None
+    entry = _FLOW_ENTRY.match(edit.text)
+    if entry is None:
+        return None
+    depth, quote = 0, ""
+    for char in entry["value"]:  # one entry: no comma outside its brackets and strings
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            return None
+    return entry
+
+
+def _whole_lines(edit: Edit) -> str | None:
+    """The whole lines an insertion adds, each with its line break (None: not an insertion of whole
+    lines). At the end of a text without a final line break they come as the break, then the lines."""
+    if edit.start != edit.end or not edit.text:
+        return None
+    if edit.text.endswith("\n"):
+        return edit.text
+    newline = "\r\n" if edit.text.startswith("\r\n") else "\n"
+    return edit.text[len(newline):] + newline if edit.text.startswith(newline) else None
+
+
+def _as_inserted(edit: Edit, lines: str) -> str:
+    """Whole lines written as the insertion `edit` writes its own (see `_whole_lines`)."""
+    if edit.text.endswith("\n"):
+        return lines
+    newline = "\r\n" if lines.endswith("\r\n") else "\n"
+    return newline + lines[:-len(newline)]
 
 
 def _new_mapping_head(edit: Edit) -> str | None:
     """The first line of whole lines inserted that start a block mapping (`    securityContext:`, its
     fields on the lines below, indented deeper), or None."""
-    if edit.start != edit.end or not edit.text.endswith("\n"):
-        return None
-    match = _MAPPING_HEAD.match(edit.text)
+    lines = _whole_lines(edit)
+    match = _MAPPING_HEAD.match(lines) if lines is not None else None
     return match[0] if match else None
 
 
 def _new_mapping_fields(edit: Edit, head: str) -> set[str] | None:
     """The keys of the fields directly under a new mapping's head, or None when its body is not
     plain entries."""
-    body = edit.text[len(head):]
+    body = (_whole_lines(edit) or "")[len(head):]
     first = _ENTRY_HEAD.match(body)
     if first is None:
         return None
@@ -444,42 +552,66 @@ def _new_mapping_fields(edit: Edit, head: str) -> set[str] | None:
     return fields
 
 
-def _refilled(refill: Refill, inserted: set[tuple[int, int, bool]]) -> bool:
-    return (refill.offset, refill.indent, refill.item) in inserted
+def _refill_for(edit: Edit, inserted: set[tuple[int, int, bool]]) -> Edit | None:
+    """The edit to make instead of one that deletes emptied collections, when lines are inserted into
+    one of them: the deletion of what is below the deepest of those (None: none is refilled)."""
+    instead = None
+    refill = edit.refill
+    while refill is not None:
+        if (refill.offset, refill.indent, refill.item) in inserted:
+            instead = refill.instead
+        refill = refill.instead.refill
+    return instead
 
 
 def _touch(a: Edit, b: Edit) -> bool:
     """Edits that overlap or meet: applying both in one pass would make their order matter. The
-    exception: whole lines inserted at one place as entries of mappings, under different keys of one
-    mapping (fixes that each add a field to the same securityContext) or of mappings that end there
-    nested in each other (a container's field and its pod's, at the end of both): `apply_edits`
-    puts the deeper ones first."""
-    if a.start == a.end == b.start == b.end and a.text.endswith("\n") and b.text.endswith("\n"):
-        first, second = _ENTRY_HEAD.match(a.text), _ENTRY_HEAD.match(b.text)
+    exceptions: a deletion meeting another edit (text removed before lines inserted, or next to
+    other text removed: the order does not matter), and whole lines inserted at one place as entries
+    of mappings, under different keys of one mapping (fixes that each add a field to the same
+    securityContext) or of mappings that end there nested in each other (a container's field and
+    its pod's, at the end of both): `apply_edits` puts the deeper ones first. The same edit made by
+    two fixes (removing `{}` to make a block mapping of it) is made once."""
+    if a == b:
+        return False
+    lines, others = _whole_lines(a), _whole_lines(b)
+    if a.start == b.start and lines is not None and others is not None:
+        first, second = _ENTRY_HEAD.match(lines), _ENTRY_HEAD.match(others)
         if first and second and (first["indent"] != second["indent"] or first["key"] != second["key"]):
             return False
         # the same new mapping created by both, with different fields: `_compose` creates it once
         head = _new_mapping_head(a)
         if head is not None and head == _new_mapping_head(b):
-            fields, others = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
-            if fields is not None and others is not None and not fields & others:
+            fields, other_fields = _new_mapping_fields(a, head), _new_mapping_fields(b, head)
+            if fields is not None and other_fields is not None and not fields & other_fields:
                 return False
+    if a.start == a.end == b.start == b.end:  # flow entries under different keys, or merged mappings
+        first, second = _flow_entry(a), _flow_entry(b)
+        if first and second and (first["key"] != second["key"]
+                                 or (first["value"].startswith("{") and second["value"].startswith("{"))):
+            return False
+    if (a.start < a.end and not a.text) or (b.start < b.end and not b.text):
+        return a.start < b.end and b.start < a.end  # a deletion only meeting the other is independent of it
     return a.start <= b.end and b.start <= a.end
 
 
+_FLOW_ENTRY = re.compile(r",\s*(?P<key>\"[^\"\\]*\"|'[^']*'|[A-Za-z_][\w.-]*)\s*:\s*(?P<value>.*)\Z", re.S)
 _ENTRY_HEAD = re.compile(r"(?P<indent> *)(?P<key>[A-Za-z_][\w.-]*):[ \r\n]")
 _ITEM_HEAD = re.compile(r"(?P<indent> *)-[ \r\n]")
 _MAPPING_HEAD = re.compile(r" *[A-Za-z_][\w.-]*:\r?\n")
 
 
 def _indent(edit: Edit) -> int:
-    return len(edit.text) - len(edit.text.lstrip(" "))
+    lines = _whole_lines(edit) or edit.text
+    return len(lines) - len(lines.lstrip(" "))
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
-    """Splice non-overlapping edits into the text (offsets are into the text as given)."""
+    """Splice non-overlapping edits into the text (offsets are into the text as given); an edit given
+    twice is made once."""
     out = []
     position = len(text)
+    edits = list(dict.fromkeys(edits))
     # Lines inserted at one place go deeper-indented first: they end the inner of nested mappings.
     for edit in sorted(edits, key=lambda e: (e.start, e.end, -_indent(e) if e.start == e.end else 0),
                        reverse=True):
@@ -553,6 +685,31 @@ def unified_diff(path: str, before: str, after: str) -> str:
                    for line in lines)
 
 
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def colored_diff(diff: str) -> str:
+    """A unified diff in git's colours: file headers bold, hunk headers cyan, removed lines red,
+    added lines green (each line's colour reset before its line break)."""
+    out = []
+    removed = added = 0  # lines left in the current hunk: a removed `---` line is no header
+    for line in diff.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        hunk = _HUNK.match(body)
+        color = None
+        if hunk:
+            removed, added = int(hunk[1] or 1), int(hunk[2] or 1)
+            color = "\x1b[36m"
+        elif (removed or added) and body[:1] in ("-", "+", " "):
+            removed -= body[:1] != "+"
+            added -= body[:1] != "-"
+            color = {"-": "\x1b[31m", "+": "\x1b[32m"}.get(body[:1])
+        elif body.startswith(("--- ", "+++ ")):
+            color = "\x1b[1m"
+        out.append(line if color is None else f"{color}{body}\x1b[0m{line[len(body):]}")
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class FixSummary:
     """What `--fix` / `--diff` did, for the reporters."""
@@ -564,9 +721,13 @@ class FixSummary:
     unsafe_available: int  # remaining findings that --unsafe-fixes would fix
     left_out: tuple[str, ...]  # "path: why" for fixes that failed their check
     failures: tuple[tuple[str, str], ...]  # (path, why) for files left untouched
+    # Exit 1 when a file changed (or would: --diff, --exit-non-zero-on-fix); else only findings that
+    # remain count, as with ruff (pre-commit sees the changed files anyway).
+    fail_on_change: bool = False
 
     @classmethod
-    def of(cls, outcomes: list[FixOutcome], diff: bool, unsafe: bool) -> FixSummary:
+    def of(cls, outcomes: list[FixOutcome], diff: bool, unsafe: bool,
+           fail_on_change: bool = False) -> FixSummary:
         unsafe_left = sum(1 for outcome in outcomes for finding in outcome.result.findings
                           if not unsafe and finding.suppressed is None and finding.fix is not None
                           and finding.fix.applicable and finding.fix.applicability is Applicability.UNSAFE)
@@ -578,20 +739,23 @@ class FixSummary:
             unsafe_available=unsafe_left,
             left_out=tuple(f"{o.path}: {why}" for o in outcomes for why in o.left_out),
             failures=tuple((o.path, o.error) for o in outcomes if o.error),
+            fail_on_change=fail_on_change,
         )
 
 
-def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO) -> None:
-    """Where a fixed text goes: with --diff, a diff on `out`; from standard input, the whole fixed
-    stream on `out`; otherwise the file, rewritten in place when it changed. A file that cannot be
-    written is reported as a problem and counts as unchanged."""
+def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO, color: bool = False) -> None:
+    """Where a fixed text goes: with --diff, a diff on `out` (coloured as git colours one, when
+    `color`); from standard input, the whole fixed stream on `out`; otherwise the file, rewritten in
+    place when it changed. A file that cannot be written is reported as a problem and counts as
+    unchanged."""
     if outcome.source is None:
         if stdin and not diff:  # a filter never swallows its input
             out.write(outcome.undecoded)
         return
     if diff:
         if outcome.changed:
-            out.write(unified_diff(outcome.path, outcome.source.text, outcome.text).encode("utf-8"))
+            text = unified_diff(outcome.path, outcome.source.text, outcome.text)
+            out.write((colored_diff(text) if color else text).encode("utf-8"))
     elif stdin:
         out.write(outcome.output())
     elif outcome.changed:

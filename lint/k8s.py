@@ -4,6 +4,7 @@ the security context each container ends up with."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -50,6 +51,35 @@ INHERITED_SECURITY_FIELDS = frozenset({
 # GMSA fields come together.
 WHOLE_INHERITED_FIELDS = frozenset({"seLinuxOptions", "seccompProfile", "appArmorProfile"})
 GMSA_FIELDS = frozenset({"gmsaCredentialSpecName", "gmsaCredentialSpec"})
+
+
+# Where people put a new key (see `new_key_place`): the pod's security settings sit together,
+# before its containers; a container's securityContext after what says what it runs.
+POD_SECURITY_KEYS = frozenset({
+    "securityContext", "hostNetwork", "hostPID", "hostIPC", "hostUsers", "shareProcessNamespace",
+    "automountServiceAccountToken", "serviceAccountName", "serviceAccount",
+})
+CONTAINER_RUN_KEYS = frozenset({"image", "imagePullPolicy", "command", "args", "workingDir", "ports", "env",
+                                "envFrom"})
+
+
+def new_key_place(path: Path, keys: list[str], key: str) -> tuple[str, str] | None:
+    """Where a new `key` goes in the mapping at `path` (relative to its object) whose keys are `keys`
+    (in text order), as people place it: after the last key of its kind, else a pod's security
+    setting before its containers (`initContainers:` or `containers:`, whichever comes first) and a
+    container's securityContext after its image, command, args, ports and env. ("after", k) or
+    ("before", k); None: at the end of the mapping."""
+    if "containers" in keys and key in POD_SECURITY_KEYS:
+        same = [k for k in keys if k in POD_SECURITY_KEYS]
+        if same:
+            return ("after", same[-1])
+        return ("before", next(k for k in keys if k in ("initContainers", "containers")))
+    container = len(path) >= 2 and path[-2] in CONTAINER_GROUPS and isinstance(path[-1], int)
+    if container and key == "securityContext":
+        run = [k for k in keys if k in CONTAINER_RUN_KEYS]
+        if run:
+            return ("after", run[-1])
+    return None
 
 
 def lookup(data: Any, path: Path) -> Any:
@@ -144,6 +174,17 @@ class K8sObject:
     def span(self, path: Path) -> Span:
         """The span of `path`, or of its nearest present ancestor when the key is absent."""
         return self.document.span((*self.root, *path))
+
+    def span_in_value(self, path: Path, text: str) -> Span | None:
+        """Where `text` stands in the written value at `path`, when it stands there once (else None)."""
+        return self.document.span_in_value((*self.root, *path), text)
+
+    def duplicate_keys(self) -> Iterator[tuple[Path, Span]]:
+        """Each key written again in a mapping of this object: its path and the span of the repeated
+        key (the API server's decoder keeps the last)."""
+        for duplicate in self.document.duplicate_keys:
+            if duplicate.path[:len(self.root)] == self.root:
+                yield duplicate.path[len(self.root):], self.document.node_span(duplicate.key)
 
     def stable_path(self, path: Path) -> tuple[Any, ...]:
         """`path` with each index of a list present in the data replaced by the item's identity (see
@@ -401,6 +442,26 @@ def api_types() -> dict[str, dict[str, str]]:
     """The fields of the API structures klint validates, with their types."""
     types: dict[str, dict[str, str]] = _api_fields()["types"]
     return types
+
+
+def api_field_since(type_name: str) -> dict[str, tuple[int, int]]:
+    """The Kubernetes version in which each field of a structure appeared, for the fields newer than the
+    oldest version the data covers (its `oldest`, 1.12); the others are older than that."""
+    since: dict[str, str] = _api_fields()["since"].get(type_name, {})
+    return {field: parse_kube_version(version) for field, version in since.items()}
+
+
+def parse_kube_version(text: str) -> tuple[int, int]:
+    """A Kubernetes version as `helm --kube-version` takes it (`1.29`, `v1.29`, `v1.29.3`) as its
+    major and minor numbers."""
+    match = re.fullmatch(r"v?(1)\.(0|[1-9][0-9]*)(\.[0-9]+)?", text.strip())
+    if match is None:
+        raise ValueError(f"not a Kubernetes version: {text!r} (write it as 1.N, v1.N or v1.N.P)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def format_kube_version(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
 
 
 def windows_forbidden_fields(type_name: str) -> frozenset[str]:

@@ -18,7 +18,7 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from klint.rule import NAME_PATTERN, Rule, Severity
+from klint.rule import NAME_PATTERN, ContainerRule, KindRule, PodRule, Rule, Severity
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -96,6 +96,24 @@ def _declared(loaded: Any, where: str) -> list[type[Rule]]:
     return list(items)
 
 
+# The check methods of the bases, and the defaults there that leave the check to a subclass.
+_BASE_DEFAULTS = {
+    "check": (Rule.check, PodRule.check),
+    "check_pod": (PodRule.check_pod, ContainerRule.check_pod),
+    "check_container": (ContainerRule.check_container,),
+}
+
+
+def _missing_check(rule: type[Rule]) -> str | None:
+    """The method the rule's base asks it to implement, when it implements none of them."""
+    if any(getattr(rule, name) not in defaults for name, defaults in _BASE_DEFAULTS.items()
+           if hasattr(rule, name)):
+        return None
+    if issubclass(rule, ContainerRule):
+        return "check_container(container)"
+    return "check_pod(obj, pod)" if issubclass(rule, PodRule) else "check(obj)"
+
+
 def _validate(rule: type[Rule], where: str) -> None:
     code = getattr(rule, "code", None)
     problems = []
@@ -107,8 +125,11 @@ def _validate(rule: type[Rule], where: str) -> None:
         problems.append("severity must be a klint.rule.Severity")
     if not rule.summary():
         problems.append("a docstring is required (its first line is the summary)")
-    if rule.check is Rule.check:
-        problems.append("check(obj) is not implemented")
+    missing = _missing_check(rule)
+    if missing:
+        problems.append(f"{missing} is not implemented")
+    if issubclass(rule, KindRule) and not isinstance(getattr(rule, "kinds", None), tuple):
+        problems.append("kinds must be a tuple of the kinds the rule checks")
     if problems:
         Rule.registry.pop(code, None) if isinstance(code, str) else None
         raise PluginError(f"{where}: rule {rule.__name__}: " + "; ".join(problems))

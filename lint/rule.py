@@ -6,7 +6,7 @@ import enum
 import inspect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # `klint --version` and `klint rules` need none of the engine
@@ -96,6 +96,7 @@ class Violation:
 
     path: Path
     message: str
+    _: KW_ONLY
     container: str | None = None
     fix: Fix | None = None
     span: Span | None = None  # only when the text to point at is not the value at `path`
@@ -120,6 +121,8 @@ class Rule:
     # SARIF/GitHub `precision`: how often a finding is a true positive ("very-high", "high", "medium",
     # "low"). A check of a manifest field is exact; a heuristic (say, an image name) is not.
     precision: ClassVar[str] = "very-high"
+    # What the rule is about, in a word (`host`, `confinement`): a SARIF tag that code scanning filters by.
+    topic: ClassVar[str | None] = None
     pss: ClassVar[Level | None] = None
     psa_check: ClassVar[str | None] = None  # the upstream Pod Security Admission check ID
     # The Pod Security Standards version whose standard first has this control; with an earlier
@@ -137,6 +140,9 @@ class Rule:
     # A rule whose finding at a field explains every other rule's there (a misspelt key reported as
     # the field it meant: the rule that checks that field would only report it missing).
     explains_fields: ClassVar[bool] = False
+    # A rule whose messages tell its findings at one field apart (a policy's `deny` results, which
+    # often name no field): the message is then part of what identifies a finding (baseline, SARIF).
+    identified_by_message: ClassVar[bool] = False
     references: ClassVar[tuple[str, ...]] = ()
     # The same check in other tools, for docs and conformance: tool -> check IDs, where tool is one of
     # "kube-linter", "polaris", "checkov", "trivy" (KSV IDs), "kubescape", "falco".
@@ -148,7 +154,7 @@ class Rule:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if inspect.isabstract(cls) or "code" not in cls.__dict__:
+        if "code" not in cls.__dict__:  # a base class, or a rule made from a policy (see policies.rules)
             return
         if cls.code in Rule.registry:
             raise TypeError(f"duplicate rule code {cls.code}: {Rule.registry[cls.code].__name__} and "
@@ -189,28 +195,22 @@ class Rule:
         return match.group(1).strip() if match else ""
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
+        """The violations in `obj`; the engine calls it only where the rule `applies_to` the object."""
         raise NotImplementedError
 
     def applies_to(self, obj: K8sObject) -> bool:
-        """Whether the rule has something to check in `obj` (a JUnit report shows a passed check only
-        then). Pod Security Standards controls are all about pod specs."""
+        """Whether the rule has something to check in `obj`: only then does it run (and a JUnit report
+        show a passed check). Pod Security Standards controls are all about pod specs."""
         return self.pss is None or obj.pod is not None
 
 
 class KindRule(Rule):
-    """A rule about objects of some kinds (`kinds`): `check_kind` runs for each of them."""
+    """A rule about objects of some kinds (`kinds`): `check` runs only for them."""
 
     kinds: ClassVar[tuple[str, ...]]
 
     def applies_to(self, obj: K8sObject) -> bool:
         return obj.kind in self.kinds
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind in self.kinds:
-            yield from self.check_kind(obj)
-
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
-        raise NotImplementedError
 
 
 class PodRule(Rule):
@@ -220,7 +220,7 @@ class PodRule(Rule):
         return obj.pod is not None
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is not None:
+        if obj.pod is not None:  # always, as `applies_to` says: this tells the type checker
             yield from self.check_pod(obj, obj.pod)
 
     def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:

@@ -86,13 +86,14 @@ class WebhookFailsOpen(KindRule):
 
     code = "KL707"
     name = "webhook-fails-open"
+    topic = "admission"
     severity = Severity.MEDIUM
     precision = "high"
     references = (WEBHOOK_DOC + "#failure-policy",)
 
     kinds = WEBHOOK_KINDS
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, webhook in webhooks(obj):
             name = webhook.get("name")
             if not isinstance(name, str) or not any(engine in name for engine in POLICY_ENGINES):
@@ -202,12 +203,13 @@ class WebhookCoversKubeSystem(KindRule):
 
     code = "KL708"
     name = "webhook-covers-kube-system"
+    topic = "admission"
     severity = Severity.LOW
     references = (WEBHOOK_DOC + "#avoiding-operating-on-the-kube-system-namespace",)
 
     kinds = WEBHOOK_KINDS
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, webhook in webhooks(obj):
             fails_closed = failure_policy(obj, webhook) == "Fail"
             if not fails_closed or not covers_pods(webhook) or exempts_kube_system(webhook):

@@ -132,6 +132,7 @@ class BaselineCapabilities(ContainerRule):
 
     code = "KL103"
     name = "baseline-capabilities"
+    topic = "capabilities"
     severity = Severity.MEDIUM
     pss = Level.BASELINE
     psa_check = "capabilities_baseline"
@@ -155,7 +156,7 @@ class BaselineCapabilities(ContainerRule):
                     setting.path,
                     f'container "{container.name}" adds capability "{capability}" ({field}); Pod Security '
                     f"Admission compares names exactly, without the CAP_ prefix: write {name}",
-                    container.name,
+                    container=container.name,
                     fix=set_field(container.pod.obj, setting.path, name, Applicability.UNSAFE,
                                   f"write capability {capability} as {name}"),
                 )
@@ -164,7 +165,7 @@ class BaselineCapabilities(ContainerRule):
                 setting.path,
                 f'container "{container.name}" adds capability {capability} ({field}), which the baseline '
                 f"Pod Security Standard does not allow; remove it (allowed: {ALLOWED})",
-                container.name,
+                container=container.name,
                 fix=removal(container, setting, capability),
             )
 
@@ -234,6 +235,7 @@ class RestrictedCapabilities(ContainerRule):
 
     code = "KL104"
     name = "restricted-capabilities"
+    topic = "capabilities"
     severity = Severity.LOW
     pss = Level.RESTRICTED
     psa_check = "capabilities_restricted"
@@ -257,7 +259,7 @@ class RestrictedCapabilities(ContainerRule):
                     f'container "{container.name}" adds capability {capability} '
                     f"({container_field(container, setting.path)}); the restricted Pod Security Standard "
                     "allows adding only NET_BIND_SERVICE: remove it",
-                    container.name,
+                    container=container.name,
                     fix=removal(container, setting, capability),
                 )
 
@@ -274,7 +276,7 @@ class RestrictedCapabilities(ContainerRule):
                     (*drop.path, index),
                     f'container "{container.name}" drops "{item}" ({field}[{index}]); Pod Security Admission '
                     'accepts only the exact spelling: write ALL',
-                    container.name,
+                    container=container.name,
                     fix=set_field(obj, (*drop.path, index), "ALL", Applicability.UNSAFE,
                                   f"write {item} as ALL"),
                 )
@@ -282,7 +284,7 @@ class RestrictedCapabilities(ContainerRule):
         yield Violation(
             drop.path,
             f'container "{container.name}" does not drop all capabilities; add ALL to {field}',
-            container.name,
+            container=container.name,
             # Windows pods may not set capabilities at all (the API server rejects them).
             fix=None if container.pod.is_windows else add_list_item(
                 obj, drop.path, "ALL", Applicability.UNSAFE, "drop ALL capabilities"),
@@ -345,6 +347,7 @@ class DangerousCapabilities(ContainerRule):
 
     code = "KL105"
     name = "dangerous-capabilities"
+    topic = "capabilities"
     severity = Severity.HIGH
     references = (CAPABILITIES_MAN_PAGE, PSS_DOC)
     equivalents = {
@@ -363,6 +366,6 @@ class DangerousCapabilities(ContainerRule):
                 f'container "{container.name}" adds capability {capability} '
                 f"({container_field(container, setting.path)}): {DANGEROUS_CAPABILITIES[name]}; the Pod "
                 "Security Standards forbid it from baseline on: remove it",
-                container.name,
+                container=container.name,
                 fix=removal(container, setting, capability),
             )

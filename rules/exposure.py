@@ -79,6 +79,7 @@ class EnvCredentials(ContainerRule):
 
     code = "KL704"
     name = "env-credentials"
+    topic = "exposure"
     severity = Severity.HIGH
     precision = "high"
     references = (SECRET_DOC,)
@@ -96,7 +97,7 @@ class EnvCredentials(ContainerRule):
                 where = pod_field(container.pod, setting)
                 yield Violation(setting, f'container "{container.name}" holds a credential in the '
                                          f"environment variable {name} ({where}); refer to a Secret with "
-                                         "valueFrom.secretKeyRef", container.name)
+                                         "valueFrom.secretKeyRef", container=container.name)
 
 
 class ServiceExternalIPs(KindRule):
@@ -148,13 +149,14 @@ class ServiceExternalIPs(KindRule):
 
     code = "KL705"
     name = "service-external-ips"
+    topic = "exposure"
     severity = Severity.MEDIUM
     references = ("https://github.com/kubernetes/kubernetes/issues/97076",)
     equivalents = {"trivy": ("KSV108",)}
 
     kinds = ("Service",)
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, address in enumerate(as_list(obj.get(("spec", "externalIPs")))):
             yield Violation(("spec", "externalIPs", index),
                             f'Service "{obj.ref.name}" claims the external IP {address} (spec.externalIPs'
@@ -210,12 +212,13 @@ class PersistentVolumeHostPath(KindRule):
 
     code = "KL706"
     name = "persistent-volume-host-path"
+    topic = "exposure"
     severity = Severity.HIGH
     references = ("https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",)
 
     kinds = ("PersistentVolume",)
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for source in ("hostPath", "local"):
             path = as_dict(obj.get(("spec", source))).get("path")
             if isinstance(path, str):
@@ -282,6 +285,7 @@ class GitRepoVolume(PodRule):
 
     code = "KL505"
     name = "git-repo-volume"
+    topic = "exposure"
     severity = Severity.HIGH
     references = ("https://kubernetes.io/docs/concepts/storage/volumes/#gitrepo",
                   "https://github.com/kubernetes/kubernetes/issues/128885")
@@ -338,6 +342,7 @@ class ShareProcessNamespace(PodRule):
 
     code = "KL208"
     name = "share-process-namespace"
+    topic = "exposure"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/",)
 
@@ -393,6 +398,7 @@ class HostAliases(PodRule):
 
     code = "KL209"
     name = "host-aliases"
+    topic = "exposure"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/",)
 

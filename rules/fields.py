@@ -9,7 +9,16 @@ from typing import Any
 from klint.document import Path
 from klint.edits import rename_key
 from klint.fix import Applicability
-from klint.k8s import K8sObject, api_types, format_path, typed_roots, windows_forbidden_fields
+from klint.k8s import (
+    K8sObject,
+    api_field_since,
+    api_types,
+    format_kube_version,
+    format_path,
+    parse_kube_version,
+    typed_roots,
+    windows_forbidden_fields,
+)
 from klint.rule import Rule, Severity, Violation
 from klint.rules.common import yaml_scalar
 
@@ -70,9 +79,9 @@ class InvalidField(Rule):
     contexts, capabilities, seccomp, AppArmor, SELinux and Windows options, containers,
     volumes and resources), and the rules, subjects and role reference of RBAC objects,
     against the Kubernetes API's definitions (generated from the API's OpenAPI definitions
-    for Kubernetes 1.37, shipped with klint). Each field that the structure does not have
-    is a finding, with the field it most likely meant (same letters in another case, or a
-    close spelling) or the place where it belongs (`privileged` in the pod's
+    of each Kubernetes version from 1.12 to 1.37, shipped with klint). Each field that the
+    structure does not have is a finding, with the field it most likely meant (same letters
+    in another case, or a close spelling) or the place where it belongs (`privileged` in the pod's
     `securityContext` belongs in each container's; `securityContext` under `resources`
     belongs to the container). Each value of the wrong type is a finding too
     (`runAsNonRoot: "true"`, a string; `seccompProfile: RuntimeDefault`, a string where a
@@ -88,6 +97,14 @@ class InvalidField(Rule):
     field whose meaning is clear takes the place of the missing-field finding of the rule
     that checks the field it meant (`allow-privilege-escalation` for
     `allowPrivilegedEscalation`): one finding, with the rename as its fix.
+
+    The fields are those of the newest version klint knows, unless `--kube-version` (or
+    this rule's `kube-version` option) names the version you deploy to: then a field that
+    version does not have yet is a finding too (`appArmorProfile` before 1.30, `hostUsers`
+    before 1.25, `seccompProfile` before 1.19), since its API server drops it, and the
+    Windows checks apply from 1.23, where `spec.os` appeared. A field behind a feature gate
+    counts from the version whose API defines it, whatever the gate. The definitions start
+    at 1.12: for an older version, only the fields that appeared after 1.12 are reported.
 
     ## Why
     Depending on the client, the API server drops an unknown field with at most a warning,
@@ -132,11 +149,20 @@ class InvalidField(Rule):
 
     code = "KL004"
     name = "invalid-field"
+    topic = "fields"
     severity = Severity.MEDIUM
     checks_input = True
     explains_fields = True
     references = ("https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation",
                   "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/")
+    options = {"kube-version": ""}  # empty: the newest version the shipped definitions know
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        version = self.config["kube-version"]
+        if isinstance(version, float):  # YAML reads 1.30 as the number 1.3
+            raise ValueError(f"kube-version must be a string such as \"1.30\", got the number {version}")
+        self.kube_version = parse_kube_version(str(version)) if version else None
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
         for path, type_name in typed_roots(obj):
@@ -147,11 +173,14 @@ class InvalidField(Rule):
     def check_structure(self, obj: K8sObject, path: Path, type_name: str, data: Any,
                         base: int) -> Iterator[Violation]:
         fields = api_types()[type_name]
-        windows = obj.pod is not None and obj.pod.is_windows
+        since = api_field_since(type_name) if self.kube_version else {}
+        windows = obj.pod is not None and obj.pod.is_windows and not self.too_new("PodSpec", "os")
         for key, value in data.items():
             spec = fields.get(key)
             if spec is None:
                 yield self.unknown(obj, path, type_name, key, data, base)
+            elif key in since and self.too_new(type_name, key):
+                yield self.too_new_field(path, key, type_name, since[key], base)
             elif windows and value is not None and key in windows_forbidden_fields(type_name):
                 where = format_path((*path, key)[base:])
                 yield Violation((*path, key), f"{where} is a Linux setting: the API server rejects it on a "
@@ -167,6 +196,18 @@ class InvalidField(Rule):
                 yield Violation(path, f"{format_path(path[base:])} has more than one source "
                                       f"({', '.join(sources)}): the API server rejects the volume",
                                 span=obj.span((*path, sources[1])))
+
+    def too_new(self, type_name: str, key: str) -> bool:
+        """Whether the field appeared after the version deployed to (`kube-version`)."""
+        since = api_field_since(type_name).get(key)
+        return since is not None and self.kube_version is not None and since > self.kube_version
+
+    def too_new_field(self, path: Path, key: str, type_name: str, since: tuple[int, int],
+                      base: int) -> Violation:
+        version = format_kube_version(self.kube_version or since)
+        return Violation((*path, key), f"{format_path((*path, key)[base:])} is not a field of {type_name} in "
+                                       f"Kubernetes {version} (it came in {format_kube_version(since)}): the "
+                                       "API server drops it")
 
     def check_value(self, obj: K8sObject, path: Path, value: Any, spec: str,
                     base: int) -> Iterator[Violation]:

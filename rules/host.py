@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from klint.edits import remove_field, set_field
 from klint.fix import Applicability
-from klint.k8s import Container, K8sObject, as_dict, as_list
-from klint.rule import ContainerRule, Level, Rule, Severity, Violation
+from klint.k8s import Container, K8sObject, PodSpec, as_dict, as_list
+from klint.rule import ContainerRule, Level, PodRule, Severity, Violation
 from klint.rules.common import PSS_DOC, container_field, pod_field, yaml_scalar
 from klint.rules.volumes import host_mount_removal, host_mounts
 
 
-class HostNamespaceRule(Rule):
+class HostNamespaceRule(PodRule):
     """Shared check of the pod fields `hostNetwork`, `hostPID` and `hostIPC`."""
 
     field: ClassVar[str]
@@ -22,10 +22,8 @@ class HostNamespaceRule(Rule):
     psa_check = "hostNamespaces"
     references = (PSS_DOC,)
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None:
-            return
-        setting = obj.pod.field(self.field)
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        setting = pod.field(self.field)
         if setting.value is True:
             yield Violation(setting.path, f"pod shares the node's {self.what} ({self.field}: true); "
                                           f"set {self.field}: false or remove it",
@@ -77,6 +75,7 @@ class HostNetwork(HostNamespaceRule):
 
     code = "KL201"
     name = "host-network"
+    topic = "host"
     severity = Severity.HIGH
     field = "hostNetwork"
     what = "network namespace"
@@ -127,6 +126,7 @@ class HostPID(HostNamespaceRule):
 
     code = "KL202"
     name = "host-pid"
+    topic = "host"
     severity = Severity.HIGH
     field = "hostPID"
     what = "process ID namespace"
@@ -177,6 +177,7 @@ class HostIPC(HostNamespaceRule):
 
     code = "KL203"
     name = "host-ipc"
+    topic = "host"
     severity = Severity.HIGH
     field = "hostIPC"
     what = "IPC namespace"
@@ -184,7 +185,7 @@ class HostIPC(HostNamespaceRule):
                    "trivy": ("KSV008",), "falco": ("Create HostIPC Pod",)}
 
 
-class HostProcess(Rule):
+class HostProcess(PodRule):
     """Windows pods must not run HostProcess containers.
 
     ## What it checks
@@ -238,27 +239,26 @@ class HostProcess(Rule):
 
     code = "KL204"
     name = "host-process"
+    topic = "host"
     severity = Severity.CRITICAL
     pss = Level.BASELINE
     psa_check = "windowsHostProcess"
     references = (PSS_DOC, "https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/")
     equivalents = {"polaris": ("hostProcess",), "trivy": ("KSV103",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.pod is None:
-            return
-        for who, container, setting in obj.pod.own_settings("windowsOptions", "hostProcess"):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        for who, container, setting in pod.own_settings("windowsOptions", "hostProcess"):
             if setting.value is True:
                 yield Violation(
                     setting.path,
                     f"{who} runs as a Windows HostProcess (securityContext.windowsOptions.hostProcess: "
                     "true); set it to false or remove it",
-                    container.name if container else None,
-                    set_field(obj, setting.path, False, Applicability.UNSAFE, "set hostProcess: false"),
+                    container=container.name if container else None,
+                    fix=set_field(obj, setting.path, False, Applicability.UNSAFE, "set hostProcess: false"),
                 )
 
 
-class HostPathVolume(Rule):
+class HostPathVolume(PodRule):
     """Pods must not mount directories or files of the node (hostPath volumes).
 
     ## What it checks
@@ -319,16 +319,14 @@ class HostPathVolume(Rule):
 
     code = "KL205"
     name = "host-path"
+    topic = "host"
     severity = Severity.HIGH
     pss = Level.BASELINE
     psa_check = "hostPathVolumes"
     references = (PSS_DOC, "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath")
     equivalents = {"polaris": ("hostPathSet",), "trivy": ("KSV023",)}
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         mounts = {mount.index: mount for mount in host_mounts(pod)}
         for index, volume in enumerate(as_list(pod.data.get("volumes"))):
             if not isinstance(volume, dict) or not isinstance(volume.get("hostPath"), dict):
@@ -394,6 +392,7 @@ class HostPort(ContainerRule):
 
     code = "KL206"
     name = "host-port"
+    topic = "host"
     severity = Severity.MEDIUM
     pss = Level.BASELINE
     psa_check = "hostPorts"
@@ -410,8 +409,9 @@ class HostPort(ContainerRule):
                     f'container "{container.name}" binds port {value} of the node '
                     f"({container_field(container, path)}: {value}); remove hostPort and expose the port "
                     "with a Service",
-                    container.name,
-                    remove_field(container.pod.obj, path, Applicability.UNSAFE, f"remove hostPort: {value}"),
+                    container=container.name,
+                    fix=remove_field(container.pod.obj, path, Applicability.UNSAFE,
+                                     f"remove hostPort: {value}"),
                 )
 
 
@@ -477,6 +477,7 @@ class HostProbe(ContainerRule):
 
     code = "KL207"
     name = "host-probe"
+    topic = "host"
     severity = Severity.MEDIUM
     pss = Level.BASELINE
     psa_check = "hostProbesAndHostLifecycle"
@@ -495,6 +496,7 @@ class HostProbe(ContainerRule):
                     setting.path,
                     f'container "{container.name}" sends its {handler[-1]} {action} to host '
                     f"{yaml_scalar(setting.value)} ({where}); remove host so that it targets the pod",
-                    container.name,
-                    remove_field(container.pod.obj, setting.path, Applicability.UNSAFE, f"remove {where}"),
+                    container=container.name,
+                    fix=remove_field(container.pod.obj, setting.path, Applicability.UNSAFE,
+                                     f"remove {where}"),
                 )

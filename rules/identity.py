@@ -9,7 +9,7 @@ from klint.document import Path
 from klint.edits import remove_field, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import K8sObject, PodSpec, Setting
-from klint.rule import Level, Rule, Severity, Violation
+from klint.rule import Level, PodRule, Severity, Violation
 from klint.rules.common import PSS_DOC, SECURITY_CONTEXT_DOC, container_field, in_user_namespace, pod_field
 
 USER_NAMESPACES_DOC = ("https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/"
@@ -21,7 +21,7 @@ def is_zero(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value == 0
 
 
-class RunAsNonRoot(Rule):
+class RunAsNonRoot(PodRule):
     """Containers must be required to run as a non-root user.
 
     ## What it checks
@@ -76,14 +76,16 @@ class RunAsNonRoot(Rule):
     ```
 
     ## Fix
-    Set `runAsNonRoot: true` where the finding points (the pod's `securityContext`, or the
-    container's, created when missing). Unsafe: an image that runs as root, or names its
-    user instead of a numeric UID, no longer starts; give it a numeric `runAsUser` or a
-    non-root image.
+    Set `runAsNonRoot: true` once in the pod's `securityContext` (created when missing) when
+    neither the pod nor any container sets it, so that every container inherits it; otherwise
+    where the finding points (the pod's, or the container's own). Unsafe: an image that runs
+    as root, or names its user instead of a numeric UID, no longer starts; the fix's
+    description says so: give it a numeric non-root `runAsUser` or a non-root image.
     """
 
     code = "KL401"
     name = "run-as-non-root"
+    topic = "identity"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "runAsNonRoot"
@@ -95,15 +97,17 @@ class RunAsNonRoot(Rule):
         "trivy": ("KSV012",),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or in_user_namespace(pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if in_user_namespace(pod, self.pss_version):
             return
         pod_setting = pod.field("securityContext", "runAsNonRoot")
         if pod_setting.value is False:
             yield Violation(pod_setting.path,
                             f"pod sets {pod_field(pod, pod_setting.path)}: false; set it to true",
-                            fix=self._fix(obj, pod_setting))
+                            fix=self._fix(obj, pod_setting, "the pod's"))
+        # Nobody sets it: once on the pod, which every container inherits.
+        unset = pod_setting.value is None and all(c.own("runAsNonRoot").value is None for c in pod.containers)
+        pod_fix = self._fix(obj, pod_setting, "the pod's") if unset else None
         for container in pod.containers:
             setting = container.own("runAsNonRoot")
             field = container_field(container, setting.path)
@@ -121,15 +125,17 @@ class RunAsNonRoot(Rule):
                                f"runAsNonRoot; set {field}: true (or set it on the pod)")
             else:
                 continue
-            yield Violation(setting.path, message, container.name, fix=self._fix(obj, setting))
+            yield Violation(setting.path, message, container=container.name,
+                            fix=pod_fix if unset else self._fix(obj, setting, "the container's"))
 
     @staticmethod
-    def _fix(obj: K8sObject, setting: Setting) -> Fix | None:
+    def _fix(obj: K8sObject, setting: Setting, whose: str) -> Fix | None:
         return set_field(obj, setting.path, True, Applicability.UNSAFE,
-                         "set securityContext.runAsNonRoot: true")
+                         f"set {whose} securityContext.runAsNonRoot: true (the image must then run as a "
+                         "non-root numeric user: use a non-root image or set runAsUser)")
 
 
-class RunAsUserRoot(Rule):
+class RunAsUserRoot(PodRule):
     """Pods and containers must not set runAsUser to 0.
 
     ## What it checks
@@ -181,6 +187,7 @@ class RunAsUserRoot(Rule):
 
     code = "KL402"
     name = "run-as-user-root"
+    topic = "identity"
     severity = Severity.HIGH
     pss = Level.RESTRICTED
     psa_check = "runAsUser"
@@ -191,9 +198,8 @@ class RunAsUserRoot(Rule):
         "trivy": ("KSV105",),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or in_user_namespace(pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if in_user_namespace(pod, self.pss_version):
             return
         setting = pod.field("securityContext", "runAsUser")
         if is_zero(setting.value):
@@ -207,11 +213,11 @@ class RunAsUserRoot(Rule):
 
     @staticmethod
     def _violation(obj: K8sObject, setting: Setting, problem: str, container: str | None) -> Violation:
-        return Violation(setting.path, f"{problem}; set a non-zero UID or remove it", container,
+        return Violation(setting.path, f"{problem}; set a non-zero UID or remove it", container=container,
                          fix=remove_field(obj, setting.path, Applicability.UNSAFE, "remove runAsUser: 0"))
 
 
-class RootGroup(Rule):
+class RootGroup(PodRule):
     """Pods and containers must not run with the root group.
 
     ## What it checks
@@ -265,6 +271,7 @@ class RootGroup(Rule):
 
     code = "KL403"
     name = "root-group"
+    topic = "identity"
     severity = Severity.LOW
     references = (SECURITY_CONTEXT_DOC,)
     equivalents = {
@@ -272,9 +279,8 @@ class RootGroup(Rule):
         "trivy": ("KSV116", "KSV029"),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None or pod.is_windows or in_user_namespace(pod, self.pss_version):
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
+        if pod.is_windows or in_user_namespace(pod, self.pss_version):
             return
         yield from self._pod_groups(obj, pod)
         for container in pod.containers:
@@ -284,7 +290,7 @@ class RootGroup(Rule):
                 yield Violation(setting.path,
                                 f'container "{container.name}" sets {field}: 0 (the root group); '
                                 "set a non-zero group ID or remove it",
-                                container.name, fix=self._removal(obj, setting.path))
+                                container=container.name, fix=self._removal(obj, setting.path))
 
     def _pod_groups(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         for name in ("runAsGroup", "fsGroup"):

@@ -55,20 +55,16 @@ class DuplicateKey(Rule):
 
     code = "KL001"
     name = "duplicate-key"
+    topic = "input"
     severity = Severity.HIGH
     checks_input = True
     references = ("https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        root = obj.root
-        for duplicate in obj.document.duplicate_keys:
-            if duplicate.path[: len(root)] != root:
-                continue
-            path = duplicate.path[len(root):]
-            key = duplicate.key
+        for path, key in obj.duplicate_keys():
             yield Violation(
                 path,
                 f"key {format_path(path)} appears more than once; the API server rejects this with strict "
                 f"field validation and otherwise keeps the last one",
-                span=obj.document.source.span(key.start_mark.index, key.end_mark.index),
+                span=key,
             )

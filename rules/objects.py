@@ -7,9 +7,8 @@ import re
 from collections.abc import Iterator
 
 from klint.k8s import K8sObject, as_dict, as_list
-from klint.rule import Rule, Severity, Violation
+from klint.rule import KindRule, Severity, Violation
 from klint.rules.common import FALCO_K8S_AUDIT_RULES
-from klint.source import Span
 
 # Falco's macro `contains_private_credentials` looks for these words anywhere in a ConfigMap; klint
 # wants a key that names a credential and a value that is one. Keys are compared lower-cased with
@@ -44,7 +43,7 @@ def is_literal(value: str) -> bool:
     return PLACEHOLDER.match(value.strip().strip("\"'")) is None
 
 
-class NodePortService(Rule):
+class NodePortService(KindRule):
     """Services should not be of type NodePort.
 
     ## What it checks
@@ -91,6 +90,7 @@ class NodePortService(Rule):
 
     code = "KL701"
     name = "node-port-service"
+    topic = "objects"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport",
                   FALCO_K8S_AUDIT_RULES)
@@ -99,11 +99,10 @@ class NodePortService(Rule):
         "falco": ("Create NodePort Service",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "Service"
+    kinds = ("Service",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind == "Service" and obj.get(("spec", "type")) == "NodePort":
+        if obj.get(("spec", "type")) == "NodePort":
             ports = [str(port["nodePort"]) for port in map(as_dict, as_list(obj.get(("spec", "ports"))))
                      if port.get("nodePort")]
             opens = f"port {', '.join(ports)}" if ports else "a port from the node port range"
@@ -113,7 +112,7 @@ class NodePortService(Rule):
                             "or a LoadBalancer")
 
 
-class ConfigMapCredentials(Rule):
+class ConfigMapCredentials(KindRule):
     """ConfigMaps must not hold credentials.
 
     ## What it checks
@@ -167,6 +166,7 @@ class ConfigMapCredentials(Rule):
 
     code = "KL702"
     name = "configmap-credentials"
+    topic = "objects"
     severity = Severity.HIGH
     precision = "high"
     references = ("https://kubernetes.io/docs/concepts/configuration/secret/", FALCO_K8S_AUDIT_RULES)
@@ -176,12 +176,9 @@ class ConfigMapCredentials(Rule):
         "falco": ("Create/Modify Configmap With Private Credentials",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "ConfigMap"
+    kinds = ("ConfigMap",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind != "ConfigMap":
-            return
         for key, value in as_dict(obj.get(("data",))).items():
             if not isinstance(value, str):
                 continue
@@ -199,26 +196,11 @@ class ConfigMapCredentials(Rule):
                 if match and names_credential(match.group(1)) and is_literal(match.group(2)):
                     yield Violation(path, f'ConfigMap "{obj.ref.name}" holds a credential in data.{key} (its '
                                           f"{match.group(1)} line); move it to a Secret",
-                                    span=self._line_span(obj, path, line))
+                                    span=obj.span_in_value(path, line.strip()))  # else at the key
                     break
 
-    @staticmethod
-    def _line_span(obj: K8sObject, path: tuple[str | int, ...], line: str) -> Span | None:
-        """The line inside the value's text, when it appears there once as written (a block scalar);
-        None (the key) otherwise."""
-        entry = obj.document.entries.get((*obj.root, *path))
-        needle = line.strip()
-        if entry is None or not needle:
-            return None
-        text = obj.document.source.text
-        start, end = entry.value.start_mark.index, entry.value.end_mark.index
-        found = text.find(needle, start, end)
-        if found < 0 or text.find(needle, found + 1, end) >= 0:
-            return None
-        return obj.document.source.span(found, found + len(needle))
 
-
-class IngressWithoutTLS(Rule):
+class IngressWithoutTLS(KindRule):
     """Ingresses should terminate TLS.
 
     ## What it checks
@@ -284,6 +266,7 @@ class IngressWithoutTLS(Rule):
 
     code = "KL703"
     name = "ingress-without-tls"
+    topic = "objects"
     severity = Severity.LOW
     references = ("https://kubernetes.io/docs/concepts/services-networking/ingress/#tls",
                   FALCO_K8S_AUDIT_RULES)
@@ -292,11 +275,10 @@ class IngressWithoutTLS(Rule):
         "falco": ("Ingress Object without TLS Certificate Created",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind == "Ingress"
+    kinds = ("Ingress",)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind != "Ingress" or as_list(obj.get(("spec", "tls"))):
+        if as_list(obj.get(("spec", "tls"))):
             return
         if not (as_list(obj.get(("spec", "rules"))) or obj.get(("spec", "defaultBackend"))):
             return

@@ -45,7 +45,7 @@ class GrantRule(RoleRule):
     # A rule limited to named objects (`resourceNames`) grants those alone: pass it.
     RESOURCE_NAMES_LIMIT: ClassVar[bool] = False
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             if self.RESOURCE_NAMES_LIMIT and as_list(rule.get("resourceNames")):
                 continue
@@ -116,6 +116,7 @@ class RbacNodeProxy(GrantRule):
 
     code = "KL607"
     name = "rbac-node-proxy"
+    topic = "permissions"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/")
     equivalents = {"trivy": ("KSV047",)}
@@ -170,6 +171,7 @@ class RbacReadSecrets(GrantRule):
 
     code = "KL608"
     name = "rbac-read-secrets"
+    topic = "permissions"
     severity = Severity.MEDIUM
     references = (RBAC_GOOD_PRACTICES,)
     equivalents = {"kube-linter": ("access-to-secrets",), "trivy": ("KSV041", "KSV113")}
@@ -230,6 +232,7 @@ class RbacCreatePods(GrantRule):
 
     code = "KL609"
     name = "rbac-create-pods"
+    topic = "permissions"
     severity = Severity.MEDIUM
     references = (RBAC_GOOD_PRACTICES,)
     equivalents = {"kube-linter": ("access-to-create-pods",), "trivy": ("KSV048",)}
@@ -285,6 +288,7 @@ class RbacAdmissionControl(GrantRule):
 
     code = "KL610"
     name = "rbac-admission-control"
+    topic = "permissions"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES,
                   "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/")
@@ -342,6 +346,7 @@ class RbacStatusWrite(GrantRule):
 
     code = "KL611"
     name = "rbac-status-write"
+    topic = "permissions"
     severity = Severity.MEDIUM
     references = ("https://github.com/kubernetes/kubernetes/issues/97076",)
     equivalents: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -394,6 +399,7 @@ class RbacTokenCreate(GrantRule):
 
     code = "KL612"
     name = "rbac-token-create"
+    topic = "permissions"
     severity = Severity.HIGH
     references = ("https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/token-request-v1/",)
     equivalents: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -447,6 +453,7 @@ class RbacPersistentVolumeCreate(GrantRule):
 
     code = "KL613"
     name = "rbac-persistent-volume-create"
+    topic = "permissions"
     severity = Severity.MEDIUM
     references = ("https://kubernetes.io/docs/concepts/storage/persistent-volumes/",)
     equivalents: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -499,6 +506,7 @@ class RbacEphemeralContainers(GrantRule):
 
     code = "KL614"
     name = "rbac-ephemeral-containers"
+    topic = "permissions"
     severity = Severity.MEDIUM
     references = ("https://kubernetes.io/docs/concepts/workloads/pods/ephemeral-containers/",)
     equivalents: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -556,6 +564,7 @@ class RbacApproveCertificates(RoleRule):
 
     code = "KL615"
     name = "rbac-approve-certificates"
+    topic = "permissions"
     severity = Severity.HIGH
     CLIENT_SIGNERS = ("kubernetes.io/kube-apiserver-client", "kubernetes.io/*")
     references = ("https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/"
@@ -569,7 +578,7 @@ class RbacApproveCertificates(RoleRule):
         names = [name for _, name in strings(rule, "resourceNames")]
         return not names or any(name in self.CLIENT_SIGNERS for name in names)
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         approval: tuple[int, int, str] | None = None
         approves = False
         for index, rule in rules_of(obj):

@@ -70,6 +70,7 @@ class PrivilegedContainer(ContainerRule):
 
     code = "KL101"
     name = "privileged-container"
+    topic = "privileges"
     severity = Severity.CRITICAL
     pss = Level.BASELINE
     psa_check = "privileged"
@@ -89,7 +90,7 @@ class PrivilegedContainer(ContainerRule):
                 setting.path,
                 f'container "{container.name}" runs privileged (securityContext.privileged: true); '
                 "set it to false",
-                container.name,
+                container=container.name,
                 fix=set_field(container.pod.obj, setting.path, False, Applicability.UNSAFE,
                               "set securityContext.privileged: false"),
             )
@@ -151,6 +152,7 @@ class AllowPrivilegeEscalation(ContainerRule):
 
     code = "KL102"
     name = "allow-privilege-escalation"
+    topic = "privileges"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "allowPrivilegeEscalation"
@@ -175,7 +177,7 @@ class AllowPrivilegeEscalation(ContainerRule):
         else:
             problem = f"does not set {field}, so privilege escalation is allowed"
         yield Violation(setting.path, f'container "{container.name}" {problem}; set it to false',
-                        container.name, fix=self._fix(container, setting.path, setting.is_set))
+                        container=container.name, fix=self._fix(container, setting.path, setting.is_set))
 
     @staticmethod
     def _fix(container: Container, path: tuple[str | int, ...], written: bool) -> Fix | None:

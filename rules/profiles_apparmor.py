@@ -85,6 +85,7 @@ class AppArmorNotEnforcing(ProfileRule):
 
     code = "KL811"
     name = "apparmor-not-enforcing"
+    topic = "profiles_apparmor"
     severity = Severity.HIGH
     profile_kind = KIND
     references = (APPARMOR_DOC, APPARMOR_LANGUAGE)
@@ -153,6 +154,7 @@ class AppArmorDangerousRule(ProfileRule):
 
     code = "KL812"
     name = "apparmor-dangerous-rule"
+    topic = "profiles_apparmor"
     severity = Severity.HIGH
     profile_kind = KIND
     references = (APPARMOR_LANGUAGE, MOBY_TEMPLATE)
@@ -302,6 +304,7 @@ class AppArmorMissingDeny(ProfileRule):
 
     code = "KL813"
     name = "apparmor-missing-deny"
+    topic = "profiles_apparmor"
     severity = Severity.HIGH
     profile_kind = KIND
     references = (MOBY_TEMPLATE, APPARMOR_LANGUAGE)

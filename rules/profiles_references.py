@@ -17,16 +17,9 @@ from klint.k8s import K8sObject, PodSpec
 from klint.profiles.apparmor import profile_names
 from klint.profiles.seccomp import SeccompProfile, is_seccomp_profile
 from klint.rule import PodRule, Severity, Violation
-from klint.rules.confinement import (
-    APPARMOR_ANNOTATION,
-    APPARMOR_DOC,
-    SECCOMP_CONTAINER_ANNOTATION,
-    SECCOMP_DOC,
-    SECCOMP_POD_ANNOTATION,
-    annotation_path,
-    field_name,
-    string_annotations,
-)
+from klint.rules.confinement.apparmor import APPARMOR_ANNOTATION, APPARMOR_DOC
+from klint.rules.confinement.common import annotation_path, field_name, string_annotations
+from klint.rules.confinement.seccomp import SECCOMP_CONTAINER_ANNOTATION, SECCOMP_DOC, SECCOMP_POD_ANNOTATION
 from klint.rules.profiles_seccomp import REJECTS, profile_problems
 from klint.source import Source, SourceDecodeError
 
@@ -154,6 +147,7 @@ class SeccompLocalhostProfile(PodRule):
 
     code = "KL821"
     name = "seccomp-localhost-profile"
+    topic = "profiles_references"
     severity = Severity.HIGH
     references = (SECCOMP_DOC, "https://github.com/kubernetes-sigs/security-profiles-operator")
     options = {"seccomp-root": ""}
@@ -168,7 +162,8 @@ class SeccompLocalhostProfile(PodRule):
         for path, container, relative, where in seccomp_references(pod):
             problem = self.problem(obj, relative)
             if problem:
-                yield Violation(path, f"{where}: the Localhost seccomp profile {problem}", container)
+                yield Violation(path, f"{where}: the Localhost seccomp profile {problem}",
+                                container=container)
 
     def problem(self, obj: K8sObject, relative: Any) -> str | None:
         if relative is None or relative == "":
@@ -271,6 +266,7 @@ class AppArmorLocalhostProfile(PodRule):
 
     code = "KL822"
     name = "apparmor-localhost-profile"
+    topic = "profiles_references"
     severity = Severity.HIGH
     references = (APPARMOR_DOC,)
     options = {"apparmor-dir": ""}
@@ -285,7 +281,8 @@ class AppArmorLocalhostProfile(PodRule):
         for path, container, name, where in apparmor_references(pod):
             problem = self.problem(name)
             if problem:
-                yield Violation(path, f"{where}: the Localhost AppArmor profile {problem}", container)
+                yield Violation(path, f"{where}: the Localhost AppArmor profile {problem}",
+                                container=container)
 
     def problem(self, name: Any) -> str | None:
         if name is None or (isinstance(name, str) and not name.strip()):
@@ -388,6 +385,7 @@ class DeprecatedProfileAnnotation(PodRule):
 
     code = "KL823"
     name = "deprecated-profile-annotation"
+    topic = "profiles_references"
     severity = Severity.LOW
     min_pss_version = SECCOMP_ANNOTATION_FIELDS_VERSION
     references = (SECCOMP_DOC, APPARMOR_DOC)
@@ -419,18 +417,18 @@ class DeprecatedProfileAnnotation(PodRule):
         target = field_name(pod, container, setting.path)
         message = f"annotation {key} is deprecated since Kubernetes {since}"
         if equivalent is None:
-            yield Violation(path, f"{message}; set {target} instead", name)
+            yield Violation(path, f"{message}; set {target} instead", container=name)
         elif setting.value is None:
             # About the field to write (so that the finding is gone once it is written), shown at the
             # annotation; the annotation then repeats the field, a finding of its own.
             fix = set_field(obj, setting.path, equivalent, Applicability.SAFE, f"set {target}")
-            yield Violation(setting.path, f"{message}; set {target} ({inline(equivalent)}) instead", name,
-                            fix, span=obj.span(path))
+            yield Violation(setting.path, f"{message}; set {target} ({inline(equivalent)}) instead",
+                            container=name, fix=fix, span=obj.span(path))
         elif setting.value == equivalent:
             fix = remove_field(obj, path, Applicability.UNSAFE, f"remove the annotation {key}")
-            yield Violation(path, f"{message} and repeats {target}; remove it", name, fix)
+            yield Violation(path, f"{message} and repeats {target}; remove it", container=name, fix=fix)
         else:
-            yield Violation(path, f"{message} and contradicts {target}; remove one", name)
+            yield Violation(path, f"{message} and contradicts {target}; remove one", container=name)
 
 
 def inline(value: dict[str, str]) -> str:

@@ -167,6 +167,7 @@ class SeccompProfileInvalid(ProfileRule):
 
     code = "KL801"
     name = "seccomp-profile-invalid"
+    topic = "profiles_seccomp"
     severity = Severity.HIGH
     profile_kind = KIND
     references = (SECCOMP_SPEC, MOBY_PROFILES)
@@ -247,7 +248,7 @@ def name_list(data: dict[str, Any], path: Path, known: tuple[str, ...], what: st
               effect: str = REJECTS[2:]) -> Iterator[Violation]:
     """A list of names from `known` at `path` (absent or null: nothing to check); `effect` says what an
     unknown name does."""
-    value = data.get(path[-1])
+    value = data.get(str(path[-1]))
     if value is None:
         return
     if not isinstance(value, list):
@@ -361,6 +362,7 @@ class SeccompUnknownSyscall(ProfileRule):
 
     code = "KL802"
     name = "seccomp-unknown-syscall"
+    topic = "profiles_seccomp"
     severity = Severity.MEDIUM
     profile_kind = KIND
     references = (SECCOMP_SPEC, "https://github.com/seccomp/libseccomp")
@@ -424,6 +426,7 @@ class SeccompDefaultAllow(ProfileRule):
 
     code = "KL803"
     name = "seccomp-default-allow"
+    topic = "profiles_seccomp"
     severity = Severity.HIGH
     profile_kind = KIND
     references = (SECCOMP_DOC, MOBY_PROFILES)
@@ -529,6 +532,7 @@ class SeccompDangerousSyscall(ProfileRule):
 
     code = "KL804"
     name = "seccomp-dangerous-syscall"
+    topic = "profiles_seccomp"
     severity = Severity.HIGH
     profile_kind = KIND
     references = (MOBY_PROFILES, "https://docs.docker.com/engine/security/seccomp/")

@@ -9,19 +9,18 @@ from klint.edits import set_field
 from klint.fix import Applicability
 from klint.k8s import RBAC_BINDING_KINDS as BINDING_KINDS
 from klint.k8s import RBAC_ROLE_KINDS as RBAC_KINDS
-from klint.k8s import K8sObject, as_dict, as_list
-from klint.rule import KindRule, Rule, Severity, Violation
+from klint.k8s import K8sObject, PodSpec, as_dict, as_list
+from klint.rule import KindRule, PodRule, Severity, Violation
 from klint.rules.common import FALCO_K8S_AUDIT_RULES, RBAC_GOOD_PRACTICES
 
 SERVICE_ACCOUNT_DOC = ("https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/"
                        "#opt-out-of-api-credential-automounting")
 
 
-def service_account_name(obj: K8sObject) -> str:
+def service_account_name(pod: PodSpec) -> str:
     """The ServiceAccount a pod runs as (`serviceAccount` is the deprecated spelling)."""
-    assert obj.pod is not None
     for field in ("serviceAccountName", "serviceAccount"):
-        name = obj.pod.field(field).value
+        name = pod.field(field).value
         if isinstance(name, str) and name:
             return name
     return "default"
@@ -59,7 +58,7 @@ class RoleRule(KindRule):
     kinds = RBAC_KINDS
 
 
-class AutomountServiceAccountToken(Rule):
+class AutomountServiceAccountToken(PodRule):
     """Pods should not get an API token they did not ask for.
 
     ## What it checks
@@ -119,6 +118,7 @@ class AutomountServiceAccountToken(Rule):
 
     code = "KL601"
     name = "automount-service-account-token"
+    topic = "serviceaccounts"
     severity = Severity.MEDIUM
     references = (SERVICE_ACCOUNT_DOC,)
     equivalents = {
@@ -128,24 +128,23 @@ class AutomountServiceAccountToken(Rule):
     }
 
     def applies_to(self, obj: K8sObject) -> bool:
-        return obj.pod is not None or obj.kind == "ServiceAccount"
+        return obj.kind == "ServiceAccount" or super().applies_to(obj)
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind == "ServiceAccount":
-            if obj.get(("automountServiceAccountToken",)) is None:
-                yield Violation(
-                    ("automountServiceAccountToken",),
-                    f'ServiceAccount "{obj.ref.name}" does not set automountServiceAccountToken, so every '
-                    "pod using it gets an API token; set it to false (pods that call the API can set it to "
-                    "true themselves)",
-                    fix=self._fix(obj, ("automountServiceAccountToken",)),
-                )
-            return
-        pod = obj.pod
-        if pod is None:
-            return
+        if obj.kind != "ServiceAccount":
+            yield from super().check(obj)
+        elif obj.get(("automountServiceAccountToken",)) is None:
+            yield Violation(
+                ("automountServiceAccountToken",),
+                f'ServiceAccount "{obj.ref.name}" does not set automountServiceAccountToken, so every '
+                "pod using it gets an API token; set it to false (pods that call the API can set it to "
+                "true themselves)",
+                fix=self._fix(obj, ("automountServiceAccountToken",)),
+            )
+
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         setting = pod.field("automountServiceAccountToken")
-        account = service_account_name(obj)
+        account = service_account_name(pod)
         if setting.is_set or obj.related("ServiceAccount", account) is not None:
             return
         yield Violation(
@@ -161,7 +160,7 @@ class AutomountServiceAccountToken(Rule):
         return set_field(obj, path, False, Applicability.UNSAFE, "set automountServiceAccountToken: false")
 
 
-class ClusterAdminBinding(Rule):
+class ClusterAdminBinding(KindRule):
     """Bindings must not grant cluster-admin.
 
     ## What it checks
@@ -219,6 +218,7 @@ class ClusterAdminBinding(Rule):
 
     code = "KL602"
     name = "cluster-admin-binding"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES)
     equivalents = {
@@ -228,12 +228,9 @@ class ClusterAdminBinding(Rule):
         "falco": ("Attach to cluster-admin Role",),
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in BINDING_KINDS
+    kinds = BINDING_KINDS
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in BINDING_KINDS:
-            return
         role = as_dict(obj.get(("roleRef",)))
         name = role.get("name")
         if role.get("kind") != "ClusterRole" or not isinstance(name, str) or self._bootstrap(obj):
@@ -305,6 +302,7 @@ class RbacWildcard(RoleRule):
 
     code = "KL603"
     name = "rbac-wildcard"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES)
     equivalents = {
@@ -314,7 +312,7 @@ class RbacWildcard(RoleRule):
         "falco": ("ClusterRole With Wildcard Created",),
     }
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             for key, what in (("verbs", "every verb"), ("resources", "every resource")):
                 for position, item in strings(rule, key):
@@ -375,6 +373,7 @@ class RbacPodExec(RoleRule):
 
     code = "KL604"
     name = "rbac-pod-exec"
+    topic = "serviceaccounts"
     severity = Severity.MEDIUM
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES)
     equivalents = {
@@ -387,7 +386,7 @@ class RbacPodExec(RoleRule):
     SESSIONS = {"pods/exec": "exec", "pods/attach": "attach", "*/exec": "exec", "*/attach": "attach",
                 "*": "exec and attach"}
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             groups = {item for _, item in strings(rule, "apiGroups")}
             verbs = sorted({item for _, item in strings(rule, "verbs")} & {"create", "get", "*"})
@@ -451,6 +450,7 @@ class RbacEscalation(RoleRule):
 
     code = "KL605"
     name = "rbac-escalation"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES,
                   "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping")
@@ -464,7 +464,7 @@ class RbacEscalation(RoleRule):
         "impersonate": ("users", "groups", "serviceaccounts", "uids", "userextras"),
     }
 
-    def check_kind(self, obj: K8sObject) -> Iterator[Violation]:
+    def check(self, obj: K8sObject) -> Iterator[Violation]:
         for index, rule in rules_of(obj):
             resources = {item.split("/")[0] for _, item in strings(rule, "resources")}
             for position, verb in strings(rule, "verbs"):
@@ -479,7 +479,7 @@ class RbacEscalation(RoleRule):
                                     "remove it")
 
 
-class RbacEveryoneBinding(Rule):
+class RbacEveryoneBinding(KindRule):
     """Bindings must not grant roles to anonymous users or to every user of the cluster.
 
     ## What it checks
@@ -541,11 +541,12 @@ class RbacEveryoneBinding(Rule):
 
     code = "KL606"
     name = "rbac-everyone-binding"
+    topic = "serviceaccounts"
     severity = Severity.HIGH
     references = (RBAC_GOOD_PRACTICES, FALCO_K8S_AUDIT_RULES,
                   "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings")
     equivalents = {"trivy": ("KSV122",), "falco": ("Anonymous Request Allowed",)}
-    EVERYONE = {
+    EVERYONE: dict[tuple[object, object], str] = {
         ("User", "system:anonymous"): "anonymous users",
         ("Group", "system:unauthenticated"): "anonymous users",
         ("Group", "system:authenticated"): "every authenticated user and service account",
@@ -559,12 +560,9 @@ class RbacEveryoneBinding(Rule):
         "system:serviceaccounts": {"system:public-info-viewer", "system:discovery", "system:basic-user"},
     }
 
-    def applies_to(self, obj: K8sObject) -> bool:
-        return obj.kind in BINDING_KINDS
+    kinds = BINDING_KINDS
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        if obj.kind not in BINDING_KINDS:
-            return
         role = as_dict(obj.get(("roleRef",)))
         role_name = role.get("name")
         if self._grants_only_policy_use(obj, role):

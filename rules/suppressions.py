@@ -5,10 +5,8 @@ severity and codes, and check no object themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from klint.k8s import K8sObject
-from klint.rule import Rule, Severity, Violation
+from klint.rule import Rule, Severity
 from klint.suppress import BLANKET_SUPPRESSION, UNUSED_SUPPRESSION
 
 
@@ -16,9 +14,6 @@ class SuppressionRule(Rule):
     severity = Severity.LOW
     checks_input = True
     opt_in = True
-
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        return iter(())
 
     def applies_to(self, obj: K8sObject) -> bool:
         return False
@@ -72,6 +67,7 @@ class UnusedSuppression(SuppressionRule):
 
     code = UNUSED_SUPPRESSION
     name = "unused-suppression"
+    topic = "suppressions"
     references = ("https://docs.astral.sh/ruff/rules/unused-noqa/",)
 
 
@@ -119,3 +115,4 @@ class BlanketSuppression(SuppressionRule):
 
     code = BLANKET_SUPPRESSION
     name = "blanket-suppression"
+    topic = "suppressions"

@@ -11,7 +11,7 @@ from typing import Any
 from klint.edits import combine, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import Container, K8sObject, PodSpec, as_dict, as_list
-from klint.rule import ContainerRule, Level, Rule, Severity, Violation
+from klint.rule import ContainerRule, Level, PodRule, Severity, Violation
 from klint.rules.common import (
     FALCO_K8S_AUDIT_RULES,
     PSS_DOC,
@@ -143,7 +143,7 @@ def host_mount_removal(obj: K8sObject, pod: PodSpec, volume: HostMount) -> Fix |
                    *(remove_list_item(obj, path, Applicability.UNSAFE, description) for path in paths))
 
 
-class RestrictedVolumeTypes(Rule):
+class RestrictedVolumeTypes(PodRule):
     """Pods may use only the volume types of the restricted standard.
 
     ## What it checks
@@ -207,6 +207,7 @@ class RestrictedVolumeTypes(Rule):
 
     code = "KL501"
     name = "restricted-volume-types"
+    topic = "volumes"
     severity = Severity.MEDIUM
     pss = Level.RESTRICTED
     psa_check = "restrictedVolumes"
@@ -216,10 +217,7 @@ class RestrictedVolumeTypes(Rule):
     }
     superseded_by = ("host-path",)
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         volumes = pod.field("volumes")
         for index, volume in enumerate(as_list(volumes.value)):
             volume = as_dict(volume)
@@ -290,6 +288,7 @@ class ReadOnlyRootFilesystem(ContainerRule):
 
     code = "KL502"
     name = "read-only-root-filesystem"
+    topic = "volumes"
     severity = Severity.LOW
     references = (SECURITY_CONTEXT_DOC,)
     equivalents = {
@@ -309,12 +308,12 @@ class ReadOnlyRootFilesystem(ContainerRule):
         problem = f"sets {field}: false" if setting.value is False else f"does not set {field}"
         yield Violation(setting.path, f'container "{container.name}" {problem}, so its root filesystem is '
                                       "writable; set it to true",
-                        container.name,
+                        container=container.name,
                         fix=set_field(container.pod.obj, setting.path, True, Applicability.UNSAFE,
                                       "set securityContext.readOnlyRootFilesystem: true"))
 
 
-class SensitiveHostMount(Rule):
+class SensitiveHostMount(PodRule):
     """Pods must not mount sensitive host paths.
 
     ## What it checks
@@ -396,6 +395,7 @@ class SensitiveHostMount(Rule):
 
     code = "KL503"
     name = "sensitive-host-mount"
+    topic = "volumes"
     severity = Severity.CRITICAL
     references = (HOST_PATH_DOC, FALCO_K8S_AUDIT_RULES)
     options = {"public-paths": PUBLIC_HOST_PATHS}
@@ -406,10 +406,7 @@ class SensitiveHostMount(Rule):
         "falco": ("Create Sensitive Mount Pod",),
     }
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        pod = obj.pod
-        if pod is None:
-            return
+    def check_pod(self, obj: K8sObject, pod: PodSpec) -> Iterator[Violation]:
         public = [path for path in map(normalize_host_path, self.config["public-paths"]) if path]
         for volume in host_mounts(pod):
             path = normalize_host_path(volume.path)
@@ -491,6 +488,7 @@ class WritableHostMount(ContainerRule):
 
     code = "KL504"
     name = "writable-host-mount"
+    topic = "volumes"
     severity = Severity.MEDIUM
     references = (HOST_PATH_DOC,)
     equivalents = {
@@ -508,7 +506,7 @@ class WritableHostMount(ContainerRule):
                     f'container "{container.name}" mounts the host path {volume.path} (volume '
                     f'"{volume.name}") writable ({container_field(container, setting.path)} is not true); '
                     "set readOnly: true",
-                    container.name,
+                    container=container.name,
                     fix=set_field(container.pod.obj, setting.path, True, Applicability.UNSAFE,
                                   "set readOnly: true on the host path mount"),
                 )

@@ -28,7 +28,7 @@ def objects(text: str) -> list[Any]:
 
 def build(text: str, builder: Any, path: Path, *args: Any, item: int = 0) -> Fix | None:
     """The fix a builder makes for the `item`-th object of the text (not dedented)."""
-    return builder(objects(text)[item], path, *args, Applicability.UNSAFE, "the fix")  # type: ignore[no-any-return]
+    return builder(objects(text)[item], path, *args, Applicability.UNSAFE, "the fix")
 
 
 def edited(text: str, builder: Any, path: Path, *args: Any, item: int = 0, dedented: bool = True) -> str:

@@ -198,7 +198,7 @@ def test_text_output_lines_grouping_and_summary(project: Path) -> None:
         manifests/agent.yaml:8:7: HIGH KL201 host-network: pod shares the node's network namespace (hostNetwork: true); set hostNetwork: false or remove it [Deployment agent]
 
         manifests/debug-pod.yaml:7:3: HIGH KL203 host-ipc: pod shares the node's IPC namespace (hostIPC: true); set hostIPC: false or remove it [Pod tools/debug]
-        manifests/debug-pod.yaml:12:9: CRITICAL KL101 privileged-container: container "shell" runs privileged (securityContext.privileged: true); set it to false [Pod tools/debug container shell]
+        manifests/debug-pod.yaml:12:9: CRITICAL KL101 privileged-container: container "shell" runs privileged (securityContext.privileged: true); set it to false [Pod tools/debug]
 
         Found 3 findings (1 critical, 2 high) in 2 of 3 files.
         """).splitlines()  # noqa: E501
@@ -224,7 +224,7 @@ def test_text_output_escapes_control_characters_from_manifests(project: Path) ->
     write(project, "manifests/evil.yaml", PRIVILEGED_POD.replace("name: debug", f"name: {name}"))
     _, out, _ = klint("--select", "KL101", "manifests/evil.yaml")
     (line,) = [line for line in out.splitlines() if "KL101" in line]
-    assert line.endswith('[Pod tools/evil\\x1b[31m\\ndone\\u202e container shell] [unsafe fix]')
+    assert line.endswith('[Pod tools/evil\\x1b[31m\\ndone\\u202e] [unsafe fix]')
     assert not re.search("[\x00-\x1f\x7f\u202e]", out.replace("\n", ""))
 
 
@@ -653,3 +653,28 @@ def test_version_and_help() -> None:
     assert code == 0 and out.startswith("klint, version ")
     code, out, _ = klint("--help")
     assert code == 0 and "rules" in out and "explain" in out
+
+
+def test_kube_version_names_the_fields_its_api_does_not_have(tmp_path: Path) -> None:
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: app
+              image: nginx:1.27
+              securityContext:
+                appArmorProfile:
+                  type: RuntimeDefault
+        """))
+    assert klint("--select", "invalid-field", str(manifest))[0] == 0
+    code, out, _ = klint("--select", "invalid-field", "--kube-version", "v1.29.2", "--format", "concise",
+                         str(manifest))
+    assert code == 1
+    assert f"{manifest}:10:9: KL004 containers[0].securityContext.appArmorProfile is not a field of " \
+           "SecurityContext in Kubernetes 1.29 (it came in 1.30): the API server drops it" in out
+    code, _, err = klint("--kube-version", "2.0", str(manifest))
+    assert code == 2 and "not a Kubernetes version: '2.0'" in err

@@ -98,7 +98,7 @@ def test_set_follows_four_space_indentation_and_indented_sequences() -> None:
     """)
 
 
-def test_set_creates_the_pod_security_context_after_the_containers() -> None:
+def test_set_puts_a_pod_security_key_after_the_last_of_its_kind_else_before_the_containers() -> None:
     assert edited(POD, set_field, ("spec", "securityContext", "runAsNonRoot"), True) == dedent("""
         apiVersion: v1
         kind: Pod
@@ -106,12 +106,32 @@ def test_set_creates_the_pod_security_context_after_the_containers() -> None:
           name: web  # the name
         spec:
           hostNetwork: true  # why
+          securityContext:
+            runAsNonRoot: true
           containers:
           - name: app
             image: nginx
-          securityContext:
-            runAsNonRoot: true
         """)
+    text = POD.replace("  hostNetwork: true  # why\n", "  restartPolicy: Never\n  # the app\n") \
+        + "  volumes: []\n"
+    assert edited(text, set_field, ("spec", "automountServiceAccountToken"), False) == dedent(text).replace(
+        "  # the app\n", "  automountServiceAccountToken: false\n  # the app\n")
+
+
+def test_set_puts_a_containers_security_context_after_what_it_runs() -> None:
+    text = POD.replace("    image: nginx\n", "    image: nginx\n    ports:\n    - containerPort: 80\n"
+                                              "      # http\n    resources: {}\n")
+    assert edited(text, set_field, PRIV, False) == dedent(text).replace(
+        "      # http\n", "      # http\n    securityContext:\n      privileged: false\n")
+
+
+def test_new_keys_follow_the_files_quoting_of_keys() -> None:
+    text = POD.replace("  name: web", '  "name": web').replace("  hostNetwork", '  "hostNetwork"') \
+        .replace("  containers:", '  "containers":') \
+        .replace("  - name: app\n    image: nginx", '  - "name": app\n    "image": nginx')
+    assert edited(text, set_field, PRIV, False) == \
+        dedent(text) + '    "securityContext":\n      "privileged": false\n'
+
 
 
 def test_set_inserts_before_comments_that_follow_the_mapping() -> None:
@@ -188,8 +208,6 @@ def test_set_keeps_keep_chomped_trailing_lines_in_the_scalar() -> None:
 
 
 @pytest.mark.parametrize(("before", "after"), [
-    ("securityContext: {}", "securityContext: {privileged: false}"),
-    ("securityContext: { }", "securityContext: { privileged: false}"),
     ("securityContext: {runAsUser: 1000}", "securityContext: {runAsUser: 1000, privileged: false}"),
     ("securityContext: {privileged: true}  # c", "securityContext: {privileged: false}  # c"),
 ])
@@ -209,6 +227,10 @@ def test_set_in_a_flow_container() -> None:
     ("securityContext:   # later\n", "securityContext:   # later\n      privileged: false\n"),
     ("securityContext: null  # c\n", "securityContext:  # c\n      privileged: false\n"),
     ("securityContext: ~\n", "securityContext:\n      privileged: false\n"),
+    # an empty flow mapping becomes a block one, on its key's line or below it (as Helm renders it)
+    ("securityContext: {}\n", "securityContext:\n      privileged: false\n"),
+    ("securityContext: { }  # c\n", "securityContext:  # c\n      privileged: false\n"),
+    ("securityContext:\n      {}\n", "securityContext:\n      privileged: false\n"),
 ])
 def test_set_fills_a_null_parent(before: str, after: str) -> None:
     text = POD.replace("    image: nginx\n", f"    image: nginx\n    {before}")
@@ -313,12 +335,32 @@ def test_remove_deletes_the_line_with_its_comment() -> None:
         "  hostNetwork: true  # why\n", "")
 
 
-def test_remove_a_multiline_value() -> None:
+def test_remove_a_multiline_value_keeps_the_comment_lines_inside_it() -> None:
     text = POD.replace("    image: nginx\n", "    image: nginx\n    securityContext:\n"
                                               "      privileged: true\n      # note\n"
                                               "      runAsUser: 0\n    ports: []\n")
     assert edited(text, remove_field, SC) == dedent(text).replace(
-        "    securityContext:\n      privileged: true\n      # note\n      runAsUser: 0\n", "")
+        "    securityContext:\n      privileged: true\n      # note\n      runAsUser: 0\n", "      # note\n")
+    fix = build(dedent(text), remove_field, SC)
+    assert fix is not None and len(fix.edits) == 2
+
+
+def test_comment_lines_that_would_join_a_block_scalar_go_with_the_lines_removed() -> None:
+    text = POD.replace("    image: nginx\n", "    image: nginx\n    args:\n    - |\n      echo one\n"
+                                              "    securityContext:\n      # own\n      privileged: true\n"
+                                              "    ports: []\n")
+    assert edited(text, remove_field, PRIV) == dedent(text).replace(
+        "    securityContext:\n      # own\n      privileged: true\n", "")
+
+
+def test_only_a_trailing_comment_goes_with_its_line_never_one_in_a_block_scalar() -> None:
+    text = POD.replace("  hostNetwork: true  # why\n", "  hostNetwork: true\t# tab comment\n  # standalone\n")
+    assert edited(text, remove_field, ("spec", "hostNetwork")) == dedent(text).replace(
+        "  hostNetwork: true\t# tab comment\n", "")
+    scalar = POD.replace("    image: nginx\n", "    image: nginx\n    args:\n    - |\n"
+                                                "      # a line of the script\n      run\n    - x\n")
+    assert edited(scalar, remove_list_item, (*C0, "args", 0)) == dedent(scalar).replace(
+        "    - |\n      # a line of the script\n      run\n", "")
 
 
 def test_remove_the_first_key_after_a_dash() -> None:
@@ -326,21 +368,45 @@ def test_remove_the_first_key_after_a_dash() -> None:
     assert edited(text, remove_field, (*C0, "image")) == dedent(text).replace("image: nginx  # c\n    ", "")
 
 
-def test_remove_the_only_key_leaves_an_empty_mapping() -> None:
-    text = POD.replace("    image: nginx\n", "    securityContext:\n      privileged: true  # c\n")
-    assert edited(text, remove_field, PRIV) == dedent(text).replace(
-        "securityContext:\n      privileged: true  # c\n", "securityContext: {}  # c\n")
+def test_remove_the_only_key_removes_the_mapping_it_empties() -> None:
+    text = POD.replace("    image: nginx\n",
+                       "    image: nginx\n    securityContext:\n      privileged: true  # c\n")
+    assert edited(text, remove_field, PRIV) == dedent(POD)
+    nested = POD.replace("  hostNetwork: true  # why\n", "  securityContext:\n    seLinuxOptions:\n"
+                                                        "      type: spc_t  # c\n")
+    assert edited(nested, remove_field, ("spec", "securityContext", "seLinuxOptions", "type")) == \
+        dedent(POD).replace("  hostNetwork: true  # why\n", "")
+    annotations = POD.replace("  name: web  # the name\n",
+                              "  name: web  # the name\n  annotations:\n    a: b\n")
+    assert edited(annotations, remove_field, ("metadata", "annotations", "a")) == dedent(POD)
+
+
+def test_remove_the_only_key_of_a_list_item_or_of_the_object_leaves_an_empty_mapping() -> None:
+    text = POD.replace("  - name: app\n    image: nginx\n", "  - securityContext:\n      privileged: true\n")
+    assert edited(text, remove_field, (*C0, "securityContext")) == dedent(text).replace(
+        "securityContext:\n      privileged: true\n", "{}\n")
+    alone = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true  # c\n"
+    assert edited(alone, remove_field, ("spec", "hostPID"), dedented=False) == alone.replace(
+        "spec:\n  hostPID: true", "spec: {}")
 
 
 @pytest.mark.parametrize(("before", "after"), [
     ("{privileged: true, runAsUser: 0}", "{runAsUser: 0}"),
     ("{runAsUser: 0, privileged: true}", "{runAsUser: 0}"),
     ("{runAsUser: 0, privileged: true, x: 1}", "{runAsUser: 0, x: 1}"),
-    ("{privileged: true}", "{}"),
 ])
 def test_remove_in_flow_mappings(before: str, after: str) -> None:
     text = POD.replace("    image: nginx\n", f"    securityContext: {before}\n")
     assert edited(text, remove_field, PRIV) == dedent(text).replace(before, after)
+
+
+def test_remove_the_only_key_of_a_flow_mapping_removes_it() -> None:
+    text = POD.replace("    image: nginx\n", "    image: nginx\n    securityContext: {privileged: true}\n")
+    assert edited(text, remove_field, PRIV) == dedent(POD)
+    inner = POD.replace("    image: nginx\n",
+                        "    image: nginx\n    securityContext: {capabilities: {add: [A]}, x: 1}\n")
+    assert edited(inner, remove_list_item, (*SC, "capabilities", "add", 0)) == dedent(inner).replace(
+        "{capabilities: {add: [A]}, x: 1}", "{x: 1}")
 
 
 def test_remove_in_json() -> None:
@@ -356,6 +422,18 @@ def test_remove_crlf() -> None:
     text = dedent(POD).replace("\n", "\r\n")
     assert edited(text, remove_field, ("spec", "hostNetwork"), dedented=False) == text.replace(
         "  hostNetwork: true  # why\r\n", "")
+
+
+def test_crlf_files_keep_crlf_with_or_without_a_final_line_break() -> None:
+    text = dedent(POD).replace("\n", "\r\n") + "  hostPID: true"
+    assert edited(text, remove_field, ("spec", "hostPID"), dedented=False) == dedent(POD).replace(
+        "\n", "\r\n").removesuffix("\r\n")
+    for empty in ("securityContext: {}", "securityContext: ~", "securityContext:\r\n      {}"):
+        text = dedent(POD).replace("\n", "\r\n") + f"    {empty}"
+        assert edited(text, set_field, PRIV, False, dedented=False) == dedent(POD).replace("\n", "\r\n") + \
+            "    securityContext:\r\n      privileged: false"
+        assert edited(text + "\r\n", set_field, PRIV, False, dedented=False) == \
+            dedent(POD).replace("\n", "\r\n") + "    securityContext:\r\n      privileged: false\r\n"
 
 
 def test_remove_is_none_when_absent() -> None:
@@ -560,9 +638,9 @@ def test_remove_list_items() -> None:
     assert edited(text, remove_list_item, (*add, 2)) == dedent(text).replace("        - NET_ADMIN\n", "")
     one = POD.replace("    image: nginx\n", "    securityContext:\n      capabilities:\n        add:\n"
                                              "        - SYS_ADMIN  # bad\n    image: x\n")
-    # the only item of the only key: the key stays, or its mapping would turn `{}` (flow style)
+    # the only item of the only key of the only key: all three go, with the item's trailing comment
     assert edited(one, remove_list_item, (*add, 0)) == dedent(one).replace(
-        "add:\n        - SYS_ADMIN  # bad\n", "add: []  # bad\n")
+        "    securityContext:\n      capabilities:\n        add:\n        - SYS_ADMIN  # bad\n", "")
     # the only item of a key with siblings: the key goes too
     two = one.replace("      capabilities:\n", "      capabilities:\n        drop: [ALL]\n")
     assert edited(two, remove_list_item, (*add, 0)) == dedent(two).replace(
@@ -594,6 +672,8 @@ def test_combine_joins_disjoint_fixes_and_refuses_when_a_part_does() -> None:
     refused = build(dedent(POD.replace("  - name: app", "  - &a\n    name: app")), set_field, PRIV, False)
     combined = combine("both", Applicability.UNSAFE, two, refused)
     assert combined is not None and not combined.edits and "anchored" in combined.description
+    assert refused is not None and refused.refusal is not None and "anchored" in refused.refusal
+    assert combined.refusal == refused.refusal
     assert combine("none", Applicability.SAFE, None) is None
     clash = combine("clash", Applicability.SAFE, one, one)
     assert clash is not None and not clash.edits

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +77,7 @@ class Emitter:
             lambda first: self.entry(inner, first, f"name: {name}"),
             lambda first: self.entry(inner, first, f"image: {self.style.quote}nginx:1.27{self.style.quote}"),
         ]
-        context = self.draw(st.sampled_from(("absent", "block", "flow", "null")))
+        context = self.draw(st.sampled_from(("absent", "block", "flow", "null", "helm", "root")))
         if context != "absent":
             entries.append(lambda first: self.security_context(inner, first, privileged, context))
         if self.draw(st.booleans()):
@@ -92,7 +94,13 @@ class Emitter:
             self.line(column, text)
 
     def security_context(self, column: int, first: bool, privileged: str | None, kind: str) -> None:
-        if kind == "null" or (kind == "block" and privileged is None):
+        if kind == "helm":  # an empty flow mapping on the line below its key, as Helm charts render it
+            self.entry(column, first, "securityContext:")
+            self.line(column + self.style.indent, "{}")
+        elif kind == "root":  # a mapping whose only key a fix removes
+            self.entry(column, first, "securityContext:")
+            self.line(column + self.style.indent, "runAsUser: 0")
+        elif kind == "null" or (kind == "block" and privileged is None):
             self.entry(column, first, "securityContext:" + ("" if kind == "block" else " ~"))
         elif kind == "flow":
             inner = "" if privileged is None else f"privileged: {privileged}, "
@@ -115,7 +123,7 @@ class Emitter:
         for field in HOST_FIELDS:
             value = self.draw(st.sampled_from((None, *VALUES)))
             if value is not None:
-                entries.append(lambda field=field, value=value: self.line(column, f"{field}: {value}"))
+                entries.append(functools.partial(self.line, column, f"{field}: {value}"))
         entries.append(lambda: self.containers(column))
         for index in self.draw(st.permutations(range(len(entries)))):
             entries[index]()
@@ -221,12 +229,12 @@ def check_fixed(text: str) -> None:
     assert decoded(after) == expected_data(source.text)
     assert outcome.result.findings == []
     assert outcome.output().startswith(b"\xef\xbb\xbf") == text.startswith("\ufeff")
-    if "\r\n" in text:
-        assert after.count("\n") == after.count("\r\n")
+    check_line_breaks(source.text, after)
     # A missing final line break stays missing, unless the line break now last ends a block scalar.
     assert after.endswith("\n") == source.text.endswith("\n") or after.rstrip().endswith("echo two")
     # Only lines that name a fixed field change or go away; no line is added. So every other line,
-    # with its comments, quoting and indentation, is still there, in order.
+    # with its comments, quoting and indentation, is still there, in order (and its line break, of
+    # the file's kind: check_line_breaks).
     before_lines, after_lines = source.text.splitlines(), after.splitlines()
     matcher = difflib.SequenceMatcher(a=before_lines, b=after_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -237,6 +245,29 @@ def check_fixed(text: str) -> None:
                 assert any(target in line for target in TARGETS) or line.rstrip(",") in after_lines[j1:j2]
     again = fix_text(after)
     assert again.text == after and not again.fixed
+
+
+def check_line_breaks(before: str, after: str) -> None:
+    """Every line break is one of the file's own kind: no lone `\r` (a CRLF taken as one character),
+    no bare `\n` in a CRLF file (mixed line endings), no `\r` in an LF file."""
+    lone = re.search(r"\r(?!\n)", after)
+    assert lone is None, after[max(0, lone.start() - 40):lone.end() + 40]
+    if "\r\n" in before:
+        bare = re.search(r"(?<!\r)\n", after)
+        assert bare is None, after[max(0, bare.start() - 40):bare.end() + 40]
+    else:
+        assert "\r" not in after
+
+
+def test_line_break_checks_see_a_lone_carriage_return_and_a_bare_line_feed() -> None:
+    crlf = "a: 1\r\nb: 2\r\n"
+    check_line_breaks(crlf, "a: 1\r\n")
+    for wrong in ("a: 1\r", "a: 1\r\nb: {}\n", "a: 1\nb: 2\r\n"):
+        try:
+            check_line_breaks(crlf, wrong)
+        except AssertionError:
+            continue
+        raise AssertionError(f"not caught: {wrong!r}")
 
 
 @PROPERTY
@@ -261,6 +292,9 @@ def test_every_rules_fixes_keep_the_invariants(text: str) -> None:
     source = Source.from_text("test.yaml", text)
     outcome = fix_source(source, rules, configured, unsafe=True)
     assert outcome.error is None and not outcome.left_out, (outcome.error, outcome.left_out)
+    check_line_breaks(source.text, outcome.text)
+    assert outcome.text.endswith("\n") == source.text.endswith("\n") \
+        or outcome.text.rstrip().endswith("echo two")
     before = list(parse_documents(source))
     after = list(parse_documents(Source.from_text("test.yaml", outcome.text)))
     assert [o.ref for d in before for o in objects_of(d)] == [o.ref for d in after for o in objects_of(d)]

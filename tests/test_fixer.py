@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from klint.cli import main
 from klint.config import Settings
 from klint.edits import set_field
 from klint.fix import Applicability, Edit, Fix
-from klint.fixer import apply_edits, differences, fix_source, unified_diff
+from klint.fixer import apply_edits, colored_diff, differences, fix_source, unified_diff
 from klint.k8s import K8sObject
 from klint.rule import Rule, Severity, Violation
 from klint.source import Source
@@ -184,7 +185,7 @@ def _rule(code: str, check: Any) -> Rule:
     """A throwaway rule that does not join the registry (no `code` in its class body)."""
     cls = type(f"Rule{code}", (Rule,), {"check": check, "__doc__": "Test rule."})
     cls.code, cls.name, cls.severity = code, f"test-{code.lower()}", Severity.LOW  # type: ignore[attr-defined]
-    return cls()  # type: ignore[no-any-return]
+    return cls()
 
 
 def _fix_with(text: str, *rules: Rule) -> fixer.FixOutcome:
@@ -294,7 +295,7 @@ def test_cli_fix_rewrites_in_place_keeping_mode(tmp_path: Path, monkeypatch: pyt
     assert Path("a.yaml").read_text() == dedent(PRIVILEGED)
 
     result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "."])
-    assert result.exit_code == 1  # files changed
+    assert result.exit_code == 0  # every finding fixed, none remains (as with ruff)
     assert result.stdout.endswith("No findings in 3 files.\nFixed 2 findings (2 files changed); 0 remain.\n")
     assert Path("a.yaml").read_text() == case_privileged()[2]
     assert stat.S_IMODE(os.stat("a.yaml").st_mode) == 0o640
@@ -302,6 +303,34 @@ def test_cli_fix_rewrites_in_place_keeping_mode(tmp_path: Path, monkeypatch: pyt
 
     result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "."])
     assert result.exit_code == 0 and "Fixed 0 findings (0 files changed); 0 remain." in result.stdout
+
+
+def test_cli_exit_non_zero_on_fix_fails_when_a_file_changed(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _files(tmp_path, monkeypatch, **{"a.yaml": dedent(PRIVILEGED)})
+    arguments = ["--fix", "--unsafe-fixes", "--exit-non-zero-on-fix", *SELECT, "a.yaml"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1 and Path("a.yaml").read_text() == case_privileged()[2]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0  # nothing changed, nothing remains
+
+
+def test_cli_diff_is_coloured_only_when_asked_or_on_a_terminal(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _files(tmp_path, monkeypatch, **{"a.yaml": dedent(PRIVILEGED)})
+    plain = unified_diff("a.yaml", dedent(PRIVILEGED), case_privileged()[2])
+    piped = CliRunner().invoke(main, ["--diff", "--unsafe-fixes", *SELECT, "a.yaml"])
+    assert piped.stdout == plain and "\x1b[" not in piped.stdout
+    colored = CliRunner().invoke(main, ["--diff", "--unsafe-fixes", "--color=always", *SELECT, "a.yaml"])
+    assert colored.stdout == colored_diff(plain) != plain
+    assert re.search(r"\n\x1b\[31m- +privileged: yes[^\n]*\x1b\[0m\n", colored.stdout)
+    assert re.search(r"\n\x1b\[32m\+ +privileged: false[^\n]*\x1b\[0m\n", colored.stdout)
+    assert colored.stdout.startswith("\x1b[1m--- a/a.yaml\x1b[0m\n\x1b[1m+++ b/a.yaml\x1b[0m\n\x1b[36m@@ ")
+
+
+def test_colored_diff_tells_a_removed_document_marker_from_a_header() -> None:
+    diff = unified_diff("x.yaml", "a: 1\n---\nb: 2\n", "a: 1\nb: 2\n")
+    assert "\x1b[31m----\x1b[0m\n" in colored_diff(diff)
 
 
 def test_cli_diff_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -317,7 +346,7 @@ def test_cli_fix_stdin_prints_the_fixed_stream(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     data = b"\xef\xbb\xbf" + dedent(PRIVILEGED).replace("\n", "\r\n").encode()
     result = CliRunner().invoke(main, ["--fix", "--unsafe-fixes", *SELECT, "-"], input=data)
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # all fixed
     assert result.stdout_bytes == data.replace(b"privileged: yes", b"privileged: false")
     assert "Fixed 1 finding" in result.stderr
 

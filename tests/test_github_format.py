@@ -55,7 +55,7 @@ def test_a_finding_is_an_annotation_with_its_span(monkeypatch: pytest.MonkeyPatc
     assert output.startswith("::error file=deploy/web.yaml,line=13,col=13,endLine=13,endColumn=29,"
                              "title=KL101 privileged-container::container ")
     (annotation,) = parse(output)
-    assert annotation["message"].endswith("[Deployment prod/web container app]")
+    assert annotation["message"].endswith("set it to false [Deployment prod/web]")
 
 
 @pytest.mark.parametrize(("severity", "name"), [

@@ -443,3 +443,38 @@ def test_an_object_alone_finds_itself() -> None:
         """)
     assert account.stream is None
     assert account.related("ServiceAccount", "robot") is account
+
+
+def test_duplicate_keys_are_each_objects_own_with_the_repeated_keys_span() -> None:
+    first, second = objects("""
+        apiVersion: v1
+        kind: List
+        items:
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {k: 1, k: 2}}
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: b}
+            kind: ConfigMap
+        """)
+    ((path, span),) = first.duplicate_keys()
+    assert path == ("data", "k") and (span.start_line, span.start_column, span.end_column) == (4, 73, 74)
+    ((path, span),) = second.duplicate_keys()
+    assert path == ("kind",) and (span.start_line, span.start_column, span.end_column) == (8, 5, 9)
+
+
+def test_span_in_value_finds_text_written_once_in_the_value() -> None:
+    obj = one("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: demo}
+        data:
+          app.conf: |
+            user = admin
+            password = hunter2
+            user = admin
+        """)
+    span = obj.span_in_value(("data", "app.conf"), "password = hunter2")
+    assert span is not None and (span.start_line, span.start_column, span.end_column) == (7, 5, 23)
+    assert obj.span_in_value(("data", "app.conf"), "user = admin") is None  # twice: which one is unclear
+    assert obj.span_in_value(("data", "app.conf"), "token") is None
+    assert obj.span_in_value(("data", "other"), "user") is None

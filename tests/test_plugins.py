@@ -17,7 +17,7 @@ from klint.cli import main
 from klint.rule import Rule
 
 PLUGIN = '''\
-from klint.rule import Rule, Severity, Violation
+from klint.rule import ContainerRule, KindRule, PodRule, Rule, Severity, Violation
 
 
 class NoDefaultNamespace(Rule):
@@ -126,6 +126,11 @@ def test_a_plugin_that_cannot_be_imported_is_an_error(plugin_dir: Path,
     (PLUGIN.replace('"ACME001"', '"KL101"'), "duplicate rule code KL101"),
     (PLUGIN.replace("    def check(self, obj):", "    def other(self, obj):"),
      "check(obj) is not implemented"),
+    (PLUGIN.replace("(Rule)", "(PodRule)").replace("def check(", "def other("),
+     "check_pod(obj, pod) is not implemented"),
+    (PLUGIN.replace("(Rule)", "(ContainerRule)").replace("def check(", "def other("),
+     "check_container(container) is not implemented"),
+    (PLUGIN.replace("(Rule)", "(KindRule)"), "kinds must be a tuple of the kinds the rule checks"),
 ])
 def test_a_malformed_plugin_rule_is_an_error(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch, source: str,
                                              message: str) -> None:

@@ -176,10 +176,53 @@ def test_sarif_lists_the_policy_rules_and_points_at_the_field(tmp_path: Path) ->
     assert code == 1
     run = json.loads(out)["runs"][0]
     assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["main.warn_latest_tag"]
+    assert run["tool"]["driver"]["rules"][0]["properties"]["tags"] == ["security", "policy"]
     (result,) = run["results"]
     assert result["ruleId"] == "main.warn_latest_tag" and result["level"] == "warning"
     region = result["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"], region["endColumn"]) == (11, 11, 30)
+
+
+def test_a_policy_rule_has_no_docs_anchor_of_klint_to_point_at(tmp_path: Path) -> None:
+    manifest = write(tmp_path, "m.yaml", DEPLOYMENT)
+    out = klint("--format", "sarif", "--policy", str(EXAMPLES / "conftest"), "--select", "main.warn",
+                manifest)[1]
+    (descriptor,) = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    assert "helpUri" not in descriptor
+
+
+TWO_DENIALS = """\
+    package main
+    import rego.v1
+    deny contains "no owner label" if { not input.metadata.labels.owner }
+    deny contains "no team label" if { not input.metadata.labels.team }
+    """
+
+
+def test_the_messages_of_a_policy_tell_its_findings_apart_in_baseline_and_sarif(tmp_path: Path) -> None:
+    policy = write(tmp_path, "labels.rego", TWO_DENIALS)
+    manifest = write(tmp_path, "m.yaml", DEPLOYMENT)
+    baseline = tmp_path / "baseline.json"
+    args = ("--policy", policy, "--select", "main")
+    assert klint(*args, "--write-baseline", str(baseline), manifest)[0] == 0
+    entries = json.loads(baseline.read_text())["findings"]
+    assert sorted(entry["message"] for entry in entries) == ["no owner label", "no team label"]
+    assert klint(*args, "--baseline", str(baseline), manifest)[0] == 0
+    # one denial replaced by another at the same place: the new one is not in the baseline
+    write(tmp_path, "labels.rego", TWO_DENIALS.replace("no team label", "no cost-centre label"))
+    code, out, _ = klint(*args, "--baseline", str(baseline), "--format", "concise", manifest)
+    assert code == 1 and "no cost-centre label" in out and "no owner label" not in out
+    run = json.loads(klint(*args, "--format", "sarif", manifest)[1])["runs"][0]
+    prints = [result["partialFingerprints"]["klint/v2"] for result in run["results"]]
+    assert len(prints) == 2 and len(set(prints)) == 2
+
+
+def test_a_built_in_rules_baseline_entry_names_no_message(tmp_path: Path) -> None:
+    manifest = write(tmp_path, "m.yaml", DEPLOYMENT)
+    baseline = tmp_path / "baseline.json"
+    klint("--select", "KL502", "--write-baseline", str(baseline), manifest)
+    (entry,) = json.loads(baseline.read_text())["findings"]
+    assert entry["rule"] == "KL502" and "message" not in entry
 
 
 # --- broken, refused and runaway policies ----------------------------------------------------------

@@ -77,3 +77,14 @@ def test_the_klint_fix_hook_rewrites_files_and_keeps_failing_while_findings_rema
     fixed = (root / "pod.yaml").read_text()
     assert "allowPrivilegeEscalation: false" in fixed and "# a comment that stays" in fixed
     assert "seccompProfile" in fixed
+    result = try_repo(root, home, "klint-fix")
+    assert result.returncode == 0, result.stdout + result.stderr  # every finding fixed: the hook passes
+    assert (root / "pod.yaml").read_text() == fixed
+    # Findings that no safe fix solves: once the safe fixes are in, the hook fails on its exit code
+    # alone (klint --fix exits 0 only when no finding remains).
+    insecure = repository(tmp_path / "insecure", {"pod.yaml": INSECURE})
+    try_repo(insecure, home, "klint-fix")
+    safe_fixed = (insecure / "pod.yaml").read_text()
+    result = try_repo(insecure, home, "klint-fix")
+    assert result.returncode == 1 and "KL203 host-ipc" in result.stdout, result.stdout + result.stderr
+    assert (insecure / "pod.yaml").read_text() == safe_fixed

@@ -22,7 +22,7 @@ def test_every_real_manifest_lints_without_an_internal_error() -> None:
     files = list(discover([str(CORPUS)]))
     assert len(files) > 1000
     objects = findings = 0
-    internal = []
+    internal: list[str] = []
     for path in files:
         result = lint_file(path, rules, settings)
         objects += result.objects

@@ -67,6 +67,11 @@ def test_metadata(rule: type[Rule]) -> None:
     assert registry.find(rule.code) is rule and registry.find(rule.name) is rule
 
 
+def test_every_built_in_rule_names_its_topic() -> None:  # a SARIF tag, which code scanning filters by
+    built_in = [rule for rule in RULES if rule.__module__.startswith("klint.rules.")]
+    assert [rule.code for rule in built_in if not rule.topic] == []
+
+
 @pytest.mark.parametrize("rule", RULES, ids=rule_id)
 def test_documentation_sections(rule: type[Rule]) -> None:
     documentation = rule.documentation()

@@ -22,14 +22,14 @@ from report_helpers import (
     with_findings,
 )
 
-from klint import __version__, registry
+from klint import __version__
 from klint.cli import main
 from klint.config import Settings
 from klint.engine import Suppression
 from klint.fix import Applicability, Edit, Fix
 from klint.reporters import Report, renderer
-from klint.reporters.sarif import DESCRIPTION_LIMIT, RULES_DOC, descriptor, sarif_json
-from klint.rule import Level, Rule, Severity
+from klint.reporters.sarif import DESCRIPTION_LIMIT, descriptor, sarif_json
+from klint.rule import Rule, Severity
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMA = PROJECT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -96,15 +96,15 @@ def sarif(report: Report) -> dict[str, Any]:
 
 
 def results(log: dict[str, Any]) -> list[dict[str, Any]]:
-    return log["runs"][0]["results"]  # type: ignore[no-any-return]
+    return log["runs"][0]["results"]
 
 
 def region(result: dict[str, Any]) -> dict[str, Any]:
-    return result["locations"][0]["physicalLocation"]["region"]  # type: ignore[no-any-return]
+    return result["locations"][0]["physicalLocation"]["region"]
 
 
 def uri(result: dict[str, Any]) -> str:
-    return result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]  # type: ignore[no-any-return]
+    return result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
 
 
 # --- the whole example set, and the rules -----------------------------------------------------------
@@ -140,21 +140,24 @@ def test_driver_lists_every_enabled_rule_with_its_docs(monkeypatch: pytest.Monke
     log = sarif(run("pod.yaml", settings=settings))
     rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
     assert list(rules) == [rule.code for rule in settings.enabled_rules()]
-    privileged, rule = rules["KL101"], registry.find("KL101")
-    assert rule is not None and rule.severity is Severity.CRITICAL and rule.pss is Level.BASELINE
+    privileged = rules["KL101"]
     assert privileged["name"] == "privileged-container"
-    assert privileged["shortDescription"]["text"] == rule.summary()
+    assert privileged["shortDescription"]["text"] == "Containers must not run in privileged mode."
     full = privileged["fullDescription"]["text"]
-    assert full.split() == rule.section("What it checks").split()
-    assert "\n" not in full.replace("\n\n", "")  # docstring lines unwrapped, paragraphs kept
-    assert privileged["help"]["markdown"].startswith(rule.documentation())
+    assert full.startswith("`securityContext.privileged` of every container, init container and ephemeral "
+                           "container. It fails when the value is true")  # docstring lines unwrapped
+    assert full.endswith("exempts no image: suppress the finding where it is meant.")
+    assert privileged["help"]["markdown"].startswith(
+        "Containers must not run in privileged mode.\n\n## What it checks\n`securityContext.privileged` of "
+        "every container, init container and ephemeral container.\nIt fails when")
+    assert "\n## Why\nA privileged container gets every capability" in privileged["help"]["markdown"]
     assert "## References\n- https://" in privileged["help"]["markdown"]
-    assert privileged["helpUri"] == f"{RULES_DOC}#kl101-privileged-container"
+    assert privileged["helpUri"] == "https://github.com/klint-dev/klint/blob/main/docs/rules.md#kl101-privileged-container"
     assert privileged["defaultConfiguration"] == {"level": "error"}
-    assert privileged["properties"] == {"tags": ["security", "pss-baseline", rule.__module__.split(".")[-1]],
-                                        "precision": "very-high",
-                                        "security-severity": f"{rule.security_severity or 9.5:.1f}"}
+    assert privileged["properties"] == {"tags": ["security", "pss-baseline", "privileges"],
+                                        "precision": "very-high", "security-severity": "9.5"}
     assert rules["KL001"]["properties"]["tags"] == ["security", "input"]  # no PSS level
+    assert rules["KL306"]["properties"]["tags"] == ["security", "pss-restricted", "confinement"]
 
 
 def test_select_narrows_the_rules_and_keeps_indexes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -176,7 +179,7 @@ def test_configured_severity_sets_levels_and_security_severity(monkeypatch: pyte
 
 
 def test_descriptions_are_clipped_to_github_limits() -> None:
-    long = type("LongRule", (Rule,), {"__doc__": "word " * 400 + "\n\n## What it checks\n" + "x " * 900})
+    long: Any = type("LongRule", (Rule,), {"__doc__": "word " * 400 + "\n\n## What it checks\n" + "x " * 900})
     long.code, long.name, long.severity = "KL999", "long-rule", Severity.LOW  # set after: not registered
     data = sarif_json(descriptor(long(), Severity.LOW))
     assert len(data["shortDescription"]["text"]) <= DESCRIPTION_LIMIT
@@ -192,7 +195,8 @@ def test_result_location_region_snippet_and_object(monkeypatch: pytest.MonkeyPat
     repo(tmp_path, monkeypatch, {"deploy/web.yaml": PRIVILEGED_DEPLOYMENT})
     (result,) = results(sarif(run("deploy", settings=Settings(select=("KL101",)))))
     assert result["ruleId"] == "KL101" and result["level"] == "error"
-    assert result["message"]["text"].endswith("[Deployment prod/web container app]")
+    assert result["message"]["text"] == ('container "app" runs privileged (securityContext.privileged: '
+                                         "true); set it to false [Deployment prod/web]")
     location = result["locations"][0]
     assert location["physicalLocation"]["artifactLocation"] == {"uri": "deploy/web.yaml",
                                                                 "uriBaseId": "%SRCROOT%"}

@@ -324,7 +324,7 @@ def test_baseline_records_findings_and_later_runs_report_only_new_ones(tmp_path:
     moved = "# moved around\n" + moved + sidecar
     (tmp_path / "deploy/agent.yaml").write_text(moved)
     code, out, _ = klint("--select", ",".join(CORE), "--baseline", "baseline.json", "deploy")
-    assert code == 1 and out.count("KL101") == 1 and "container sidecar" in out and "(3 suppressed)" in out
+    assert code == 1 and out.count("KL101") == 1 and 'container "sidecar"' in out and "(3 suppressed)" in out
 
     # fixed findings leave the baseline: the run says how many, and a new write drops them
     (tmp_path / "deploy/agent.yaml").write_text(dedent(AGENT).replace("      hostPID: true\n", ""))

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from helpers import dedent
 
+from klint import runner
 from klint.cli import main
+from klint.config import Settings
+from klint.reporters import describe_object
 
 AGENT = """
     apiVersion: apps/v1
@@ -99,3 +103,12 @@ def test_stdin_filename_alone_reads_standard_input_and_verbose_counts_in_words()
 
 def test_rules_text_is_the_table() -> None:
     assert klint("rules", "--format", "text")[1] == klint("rules")[1]
+
+
+def test_the_object_is_named_once_the_container_only_where_the_message_does_not() -> None:
+    settings = Settings(select=("KL306",))
+    (outcome,) = runner.run(("agent.yaml",), settings, settings.enabled_rules())
+    (finding,) = outcome.result.findings
+    assert finding.container == "app" and describe_object(finding) == "DaemonSet agent"
+    unnamed = dataclasses.replace(finding, message="no seccomp profile")  # as a plugin's message may be
+    assert describe_object(unnamed) == "DaemonSet agent container app"

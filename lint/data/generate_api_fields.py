@@ -1,14 +1,20 @@
 """Generates api_fields.json: the fields and types of the Kubernetes API structures that klint
 validates (pod specs, security contexts, volumes, containers, RBAC rules), from the models of the
-official Python client (PyPI `kubernetes`), which are generated from the API's OpenAPI definitions.
+official Python client (PyPI `kubernetes`), which are generated from the API's OpenAPI definitions:
+the newest release gives each field's type, one release per Kubernetes minor version (1.12 to the
+newest) gives the version in which each field appeared.
 
-    pip download --no-deps kubernetes==37.0.2 -d /tmp/k8s
-    unzip -q /tmp/k8s/kubernetes-*.whl -d /tmp/k8s
-    python lint/data/generate_api_fields.py /tmp/k8s/kubernetes/client/models 37.0.2 \
-        > lint/data/api_fields.json
+    for v in 8.0.2 9.0.1 10.1.0 11.0.0 12.0.1 17.17.0 18.20.0 19.15.0 20.13.0 21.7.0 22.6.0 \
+             23.6.0 24.2.0 25.3.0 26.1.0 27.2.0 28.1.0 29.0.0 30.1.0 31.0.0 32.0.1 33.1.0 \
+             34.1.0 35.0.0 36.0.3 37.0.2; do
+        pip download -q --no-deps --only-binary=:all: kubernetes==$v -d /tmp/k8s/wheels/$v
+        unzip -q /tmp/k8s/wheels/$v/*.whl 'kubernetes/client/models/*' -d /tmp/k8s/$v
+    done
+    python lint/data/generate_api_fields.py /tmp/k8s > lint/data/api_fields.json
 
-Each model file declares `openapi_types` (Python attribute -> type) and `attribute_map` (Python
-attribute -> JSON field); they are read with `ast`, without importing the client."""
+Each model file declares `openapi_types` (`swagger_types` before client 10; Python attribute ->
+type) and `attribute_map` (Python attribute -> JSON field); they are read with `ast`, without
+importing the client."""
 
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ TYPES = {
     "V1ResourceRequirements": "ResourceRequirements", "V1PolicyRule": "PolicyRule",
     "RbacV1Subject": "Subject", "V1RoleRef": "RoleRef",
 }
+# The same structures' class names in older clients.
+FORMER_NAMES = {"RbacV1Subject": ["V1Subject"]}
 # The fields that API validation forbids on a pod with `spec.os.name: windows`: those whose description
 # says "cannot be set when spec.os.name is windows", and these, whose type is a structure (the client's
 # models drop such fields' descriptions; types.go gives each the same note).
@@ -56,19 +64,49 @@ def spec(python_type: str) -> str:
 def class_dicts(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        target = getattr(node, "target", None)
-        if isinstance(node, ast.AnnAssign) and isinstance(target, ast.Name) and \
-                target.id in ("openapi_types", "attribute_map") and node.value is not None:
-            found[target.id] = ast.literal_eval(node.value)
-    return found["openapi_types"], found["attribute_map"]
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("openapi_types", "swagger_types", "attribute_map"):
+            found["attribute_map" if target.id == "attribute_map" else "types"] = ast.literal_eval(value)
+    return found["types"], found["attribute_map"]
 
 
-def file_of(models: Path, class_name: str) -> Path:
-    """The model's module: the generator writes `V1SELinuxOptions` to `v1_se_linux_options.py`."""
+def model_files(models: Path) -> dict[str, Path]:
+    """Each model's module by class name (`V1SELinuxOptions` is in `v1_se_linux_options.py`)."""
+    files = {}
     for path in models.glob("*.py"):
-        if f"class {class_name}(" in path.read_text(encoding="utf-8"):
-            return path
-    raise SystemExit(f"no model {class_name} in {models}")
+        for match in re.finditer(r"^class (\w+)\(", path.read_text(encoding="utf-8"), re.MULTILINE):
+            files[match.group(1)] = path
+    return files
+
+
+def kube_version(client_version: str) -> tuple[int, int]:
+    """The Kubernetes version a client release is generated from: 1.N for client N from 17 on,
+    1.(N + 4) for the releases before (client 12 is Kubernetes 1.16)."""
+    major = int(client_version.split(".")[0])
+    return (1, major) if major >= 17 else (1, major + 4)
+
+
+def structures(models: Path) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """The structures one client release has (field -> type), and the fields of each whose
+    description carries the Windows note."""
+    files = model_files(models)
+    types: dict[str, dict[str, str]] = {}
+    windows: dict[str, list[str]] = {}
+    for class_name, api_name in TYPES.items():
+        found = [files[name] for name in (class_name, *FORMER_NAMES.get(class_name, ())) if name in files]
+        if not found:
+            continue  # not in this release yet (SeccompProfile before 1.19, AppArmorProfile before 1.30)
+        openapi_types, attribute_map = class_dicts(found[0])
+        types[api_name] = {attribute_map[name]: spec(kind) for name, kind in sorted(openapi_types.items())}
+        if api_name in WINDOWS_FORBIDDEN_STRUCTURES:
+            noted = windows_noted(found[0], attribute_map)
+            windows[api_name] = sorted({*noted, *WINDOWS_FORBIDDEN_STRUCTURES[api_name]})
+    return types, windows
 
 
 def windows_noted(path: Path, attribute_map: dict[str, str]) -> list[str]:
@@ -78,19 +116,29 @@ def windows_noted(path: Path, attribute_map: dict[str, str]) -> list[str]:
             if WINDOWS_NOTE in match.group(0) and match.group(1) in attribute_map]
 
 
-def main(models: Path, version: str) -> dict[str, object]:
-    types: dict[str, dict[str, str]] = {}
-    windows: dict[str, list[str]] = {}
-    for class_name, api_name in TYPES.items():
-        path = file_of(models, class_name)
-        openapi_types, attribute_map = class_dicts(path)
-        types[api_name] = {attribute_map[name]: spec(kind) for name, kind in sorted(openapi_types.items())}
-        if api_name in WINDOWS_FORBIDDEN_STRUCTURES:
-            noted = windows_noted(path, attribute_map)
-            windows[api_name] = sorted({*noted, *WINDOWS_FORBIDDEN_STRUCTURES[api_name]})
-    return {"source": f"kubernetes (PyPI) {version}: kubernetes/client/models", "types": types,
-            "windows_forbidden": windows}
+def main(clients: Path) -> dict[str, object]:
+    """`clients` holds one directory per client release, named by its version."""
+    releases = sorted((path for path in clients.iterdir() if (path / MODELS).is_dir()),
+                      key=lambda path: kube_version(path.name))
+    by_version = {kube_version(path.name): structures(path / MODELS)[0] for path in releases}
+    newest = releases[-1]
+    types, windows = structures(newest / MODELS)
+    # since: the first version from which a field is in every release; the oldest release's fields
+    # are left out (they are older than any version klint evaluates as)
+    since: dict[str, dict[str, str]] = {}
+    for api_name, fields in types.items():
+        for field in fields:
+            present = [field in by_version[version].get(api_name, {}) for version in by_version]
+            if not all(present):
+                first = list(by_version)[len(present) - present[::-1].index(False)]
+                since.setdefault(api_name, {})[field] = "{}.{}".format(*first)
+    oldest = "{}.{}".format(*kube_version(releases[0].name))
+    return {"source": f"kubernetes (PyPI) {', '.join(path.name for path in releases)}: "
+                      "kubernetes/client/models", "types": types, "windows_forbidden": windows,
+            "since": since, "oldest": oldest}
 
+
+MODELS = Path("kubernetes/client/models")
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2]), indent=1, sort_keys=True))
+    print(json.dumps(main(Path(sys.argv[1])), indent=1, sort_keys=True))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from klint.k8s import K8sObject
+from klint.k8s import K8sObject, as_dict
 from klint.policies.engine import ModuleInfo
 from klint.policies.sandbox import EngineSpec
 from klint.rule import Severity
@@ -45,7 +45,7 @@ def object_input(obj: K8sObject) -> dict[str, Any]:
 def admission_input(obj: K8sObject) -> dict[str, Any]:
     """The AdmissionReview `request` of creating `obj`."""
     group, _, version = obj.ref.api_version.rpartition("/")
-    metadata = obj.data.get("metadata") if isinstance(obj.data.get("metadata"), dict) else {}
+    metadata = as_dict(obj.data.get("metadata"))
     return {"request": {
         "uid": "",
         "kind": {"group": group, "version": version, "kind": obj.kind},

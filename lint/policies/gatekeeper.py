@@ -140,17 +140,18 @@ def _glob(patterns: Iterable[Any], name: str) -> bool:
 def _selects(selector: Any, labels: dict[str, Any]) -> bool:
     """A Kubernetes label selector (matchLabels, matchExpressions) against `labels`."""
     selector = as_dict(selector)
-    for key, value in as_dict(selector.get("matchLabels")).items():
-        if labels.get(key) != value:
+    for name, value in as_dict(selector.get("matchLabels")).items():
+        if labels.get(name) != value:
             return False
     for expression in as_list(selector.get("matchExpressions")):
         expression = as_dict(expression)
         key, operator = expression.get("key"), expression.get("operator")
         values = as_list(expression.get("values"))
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
+        present = isinstance(key, str) and key in labels  # a key that is not a string names no label
+        label = labels[key] if isinstance(key, str) and present else None
+        if operator == "In" and not (present and label in values):
             return False
-        if operator == "NotIn" and present and labels[key] in values:
+        if operator == "NotIn" and present and label in values:
             return False
         if operator == "Exists" and not present:
             return False

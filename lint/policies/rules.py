@@ -71,9 +71,11 @@ def _evaluate(group: list[Binding], obj: K8sObject) -> None:
 class PolicyRule(Rule):
     """The base of the rules made from policies (see `make`)."""
 
+    topic = "policy"
     binding: ClassVar[Binding]
     position: ClassVar[int]  # which of the binding's rule values is this rule's
     origin: ClassVar[str]  # the policy file
+    identified_by_message = True
 
     @classmethod
     def profile(cls) -> Profile:

@@ -212,9 +212,9 @@ def serve(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> No
         spec = EngineSpec(modules, raw["rules"], raw["data"], raw["name"])
         specs.append(spec)
         try:
-            engine = spec.build()
-            engine.check()
-            engines.append(engine)
+            built = spec.build()
+            built.check()
+            engines.append(built)
             writer.write(b"ok\n")
         except PolicyError as err:
             engines.append(err)

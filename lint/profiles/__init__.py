@@ -37,9 +37,6 @@ class ProfileRule(Rule):
 
     profile_kind: ClassVar[str]  # the ProfileDocument.kind it checks
 
-    def check(self, obj: K8sObject) -> Iterator[Violation]:
-        return iter(())
-
     def applies_to(self, obj: K8sObject) -> bool:
         return False
 

@@ -61,12 +61,12 @@ class Report:
         return any(finding.severity >= fail_on for finding in self.active)
 
     def exit_code(self) -> int:
-        """2 when some input could not be read; 1 when a finding that counts is at or above the
-        fail-on severity, or when fixes changed files (a fixer's exit code, as pre-commit expects);
-        else 0."""
+        """2 when some input could not be read; 1 when a finding that counts (that remains, after
+        --fix) is at or above the fail-on severity, or, with --diff or --exit-non-zero-on-fix, when
+        fixes changed (or would change) files; else 0."""
         if self.problems:
             return 2
-        changed = self.fixes is not None and self.fixes.files_changed > 0
+        changed = self.fixes is not None and self.fixes.fail_on_change and self.fixes.files_changed > 0
         return 1 if changed or self.fails(self.settings.fail_on) else 0
 
     @property
@@ -121,9 +121,10 @@ def renderer(name: str) -> Renderer:
 
 
 def describe_object(finding: Finding) -> str:
-    """The object a finding is about: `Deployment prod/web container app, from chart/templates/web.yaml`."""
+    """The object a finding is about: `Deployment prod/web container app, from chart/templates/web.yaml`;
+    the container only when the message does not name it already (`container "app" ...`)."""
     where = f"{finding.obj}"
-    if finding.container:
+    if finding.container and f'container "{finding.container}"' not in finding.message:
         where += f" container {finding.container}"
     if finding.template:
         where += f", from {finding.template}"

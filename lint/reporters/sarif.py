@@ -130,7 +130,7 @@ def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
     docs = rule.documentation()
     if rule.references:
         docs += "\n\n## References\n" + "\n".join(f"- {ref}" for ref in rule.references)
-    tags = ["security", *([f"pss-{rule.pss.value}"] if rule.pss else []), rule.__module__.rsplit(".", 1)[-1]]
+    tags = ["security", *([f"pss-{rule.pss.value}"] if rule.pss else []), *filter(None, [rule.topic])]
     return sarif.ReportingDescriptor(
         id=rule.code,
         name=rule.name,
@@ -146,8 +146,11 @@ def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
 
 
 def help_uri(rule: Rule) -> str | None:
-    """The rule's section of docs/rules.md: GitHub's anchor of the heading `KL101 privileged-container`."""
-    return f"{RULES_DOC}#{rule.anchor()}" if RULES_DOC else None
+    """A built-in rule's section of docs/rules.md (GitHub's anchor of the heading `KL101
+    privileged-container`); a plugin's or policy's first reference, which docs/rules.md does not hold."""
+    if rule.__module__.startswith("klint.rules"):
+        return f"{RULES_DOC}#{rule.anchor()}" if RULES_DOC else None
+    return next((ref for ref in rule.references if ref.startswith(("https://", "http://"))), None)
 
 
 def security_severity(rule: Rule, severity: Severity) -> str:

@@ -2,10 +2,11 @@
 suppresses those (kind "external"), so that only new findings count.
 
 A finding is recorded by what it is about, never by where it sits (`Finding.identity`: rule, object
-kind, namespace and name, field with list items named, container) and its file, with a count for
-identical ones: moved lines, reordered documents and a new sidecar do not bring old findings back,
-and a second identical finding beyond the count is new. The file is sorted JSON, one finding a
-line, and says which klint wrote it; paths are relative to the baseline's directory."""
+kind, namespace and name, field with list items named, container, and a policy's message) and its
+file, with a count for identical ones: moved lines, reordered documents and a new sidecar do not
+bring old findings back, and a second identical finding beyond the count is new. The file is sorted
+JSON, one finding a line, and says which klint wrote it; paths are relative to the baseline's
+directory."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
     from klint.engine import Finding
 
 SCHEMA = "klint/baseline/v1"
-KEYS = ("path", "rule", "kind", "namespace", "name", "field", "container")
+# "message" only for the rules identified by it (policies); written only when set
+KEYS = ("path", "rule", "kind", "namespace", "name", "field", "container", "message")
 Key = tuple[str | None, ...]
 
 
@@ -87,9 +89,9 @@ class Baseline:
 
 
 def entry_key(finding: Finding, relative: str | None = None) -> Key:
-    code, (kind, namespace, name), stable_path, container = finding.identity
+    code, (kind, namespace, name), stable_path, container, *message = finding.identity
     return (relative if relative is not None else finding.path, code, kind, namespace, name,
-            field_text(stable_path), container)
+            field_text(stable_path), container, *(message or [None]))
 
 
 def load(path: str) -> Baseline:
@@ -133,7 +135,8 @@ def render(baseline: Baseline, version: str) -> str:
 
     lines = []
     for key, count in sorted(entries, key=order):
-        entry = dict(zip(KEYS, key, strict=True)) | {"count": count}
+        entry = {name: part for name, part in zip(KEYS, key, strict=True)
+                 if name != "message" or part is not None} | {"count": count}
         lines.append("    " + json.dumps(entry, ensure_ascii=False))
     body = ",\n".join(lines)
     return (f'{{\n  "schema": "{SCHEMA}",\n  "klint": {json.dumps(version)},\n  "findings": ['

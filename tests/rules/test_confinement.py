@@ -324,7 +324,7 @@ def test_seccomp_unconfined_fix_is_unsafe_and_a_typeless_profile_safe() -> None:
         """
     typeless, unconfined = lint(text, "seccomp-unconfined")
     assert typeless.fix is not None and typeless.fix.applicability is Applicability.SAFE
-    assert "seccompProfile: {type: RuntimeDefault}" in apply(text, typeless.fix)
+    assert "    seccompProfile:\n      type: RuntimeDefault\n" in apply(text, typeless.fix)
     assert unconfined.fix is not None and unconfined.fix.applicability is Applicability.UNSAFE
     assert "type: Unconfined" not in apply(text, unconfined.fix)
 

@@ -6,7 +6,7 @@ import pytest
 from fixhelpers import fix_text
 from helpers import dedent, lint, messages, where
 
-from klint.k8s import api_types
+from klint.k8s import api_field_since, api_types, parse_kube_version
 
 POD = """
 apiVersion: v1
@@ -221,3 +221,81 @@ def test_a_null_container_is_reported_as_the_api_reads_it() -> None:
     text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [null]\n"
     assert messages(text, "invalid-field") == [
         "containers[0] is null: the API server reads it as an empty Container, which its validation rejects"]
+
+
+NEWER_FIELDS = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  hostUsers: false
+  os:
+    name: windows
+  securityContext:
+    appArmorProfile:
+      type: RuntimeDefault
+    runAsUser: 1000
+  containers:
+    - name: app
+      image: nginx:1.27
+      securityContext:
+        seccompProfile:
+          type: RuntimeDefault
+"""
+
+
+def at_version(version: str) -> list[str]:
+    return [f"{f.span.start_line}:{f.span.start_column} {f.message}"
+            for f in lint(NEWER_FIELDS, "invalid-field", options={"KL004": {"kube-version": version}})]
+
+
+def test_the_definitions_know_when_each_field_appeared() -> None:
+    assert api_field_since("SecurityContext")["appArmorProfile"] == (1, 30)
+    assert api_field_since("SecurityContext")["seccompProfile"] == (1, 19)
+    assert api_field_since("PodSpec")["hostUsers"] == (1, 25)
+    assert api_field_since("PodSpec")["os"] == (1, 23)
+    assert "privileged" not in api_field_since("SecurityContext")  # older than the data's 1.12
+
+
+def test_without_a_kube_version_every_field_of_the_newest_api_is_known() -> None:
+    assert [m.split(" ", 1)[1].split(":")[0] for m in at_version("")] == [
+        "securityContext.appArmorProfile is a Linux setting", "securityContext.runAsUser is a Linux setting",
+        "containers[0].securityContext.seccompProfile is a Linux setting"]
+
+
+def test_a_field_newer_than_the_kube_version_is_dropped_by_its_api_server() -> None:
+    assert at_version("v1.29.4") == [
+        "10:5 securityContext.appArmorProfile is not a field of PodSecurityContext in Kubernetes 1.29 "
+        "(it came in 1.30): the API server drops it",
+        "12:5 securityContext.runAsUser is a Linux setting: the API server rejects it on a Windows pod "
+        "(spec.os.name: windows)",
+        "17:9 containers[0].securityContext.seccompProfile is a Linux setting: the API server rejects it on "
+        "a Windows pod (spec.os.name: windows)"]
+
+
+def test_before_spec_os_existed_a_windows_pod_is_not_told_apart() -> None:
+    assert at_version("1.18") == [
+        "6:3 hostUsers is not a field of PodSpec in Kubernetes 1.18 (it came in 1.25): the API server drops "
+        "it",
+        "7:3 os is not a field of PodSpec in Kubernetes 1.18 (it came in 1.23): the API server drops it",
+        "10:5 securityContext.appArmorProfile is not a field of PodSecurityContext in Kubernetes 1.18 (it "
+        "came in 1.30): the API server drops it",
+        "17:9 containers[0].securityContext.seccompProfile is not a field of SecurityContext in Kubernetes "
+        "1.18 (it came in 1.19): the API server drops it"]
+
+
+@pytest.mark.parametrize("version", ["1.29", "v1.29", "v1.29.4"])
+def test_kube_versions_are_read_as_helm_writes_them(version: str) -> None:
+    assert parse_kube_version(version) == (1, 29)
+
+
+@pytest.mark.parametrize("version", ["2.1", "1.x", "v1.029", "latest", "1"])
+def test_a_malformed_kube_version_is_refused(version: str) -> None:
+    with pytest.raises(ValueError, match="not a Kubernetes version"):
+        parse_kube_version(version)
+
+
+def test_a_kube_version_that_yaml_read_as_a_number_is_refused() -> None:
+    with pytest.raises(ValueError, match=r'must be a string such as "1\.30", got the number 1\.3'):
+        lint(NEWER_FIELDS, "invalid-field", options={"KL004": {"kube-version": 1.30}})

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fixhelpers import fix_text
 from helpers import dedent, messages, where
+
+from klint.config import Settings
+from klint.engine import lint_source
+from klint.source import Source
 
 NON_ROOT = """
 apiVersion: v1
@@ -127,6 +133,38 @@ def test_run_as_non_root_fix_is_unsafe_and_converges() -> None:
     assert fix_text(outcome.text, "run-as-non-root").text == outcome.text
 
 
+def test_run_as_non_root_is_set_once_on_the_pod_when_nobody_sets_it() -> None:
+    text = dedent("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+                - name: app
+                  image: nginx:1.27
+                - name: sidecar
+                  image: envoy:1.31
+        """)
+    (first, second) = lint_findings(text)
+    assert first.fix is second.fix and first.fix is not None
+    assert first.fix.description == (
+        "set the pod's securityContext.runAsNonRoot: true (the image must then run as a non-root numeric "
+        "user: use a non-root image or set runAsUser)")
+    outcome = fix_text(text, "run-as-non-root")
+    assert outcome.text == text.replace(
+        "    spec:\n      containers:\n",
+        "    spec:\n      securityContext:\n        runAsNonRoot: true\n      containers:\n")
+    assert outcome.result.findings == [] and outcome.passes == 1
+
+
+def lint_findings(text: str) -> list[Any]:
+    settings = Settings(select=("run-as-non-root",))
+    return lint_source(Source.from_text("t.yaml", text), settings.enabled_rules(), settings).findings
+
+
 RUN_AS_USER = """
 apiVersion: batch/v1
 kind: CronJob
@@ -225,7 +263,6 @@ def test_root_group_fix_removes_the_zeros() -> None:
           containers:
             - name: app
               image: nginx:1.27
-              securityContext: {}
         """)
     assert outcome.result.findings == []
 

@@ -86,7 +86,8 @@ def test_automount_fix() -> None:
     assert outcome.result.findings == []
     pod = dedent(POD)
     fixed = fix_text(pod, "automount-service-account-token").text
-    assert fixed == pod + "      automountServiceAccountToken: false\n"
+    assert fixed == pod.replace("      containers:\n",
+                                "      automountServiceAccountToken: false\n      containers:\n")
 
 
 BINDINGS = """

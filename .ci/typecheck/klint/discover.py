@@ -1,0 +1,1 @@
+../../../lint/discover.py

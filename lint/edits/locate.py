@@ -1,0 +1,64 @@
+"""Locating the nodes a fix edits, and refusing those it cannot edit alone: anchored or aliased
+nodes (the edit would change every place that shares them), keys a `<<` merge brought in, explicit
+`? key`s."""
+
+from __future__ import annotations
+
+from ruamel.yaml.nodes import MappingNode, Node
+
+from klint.document import Path
+from klint.edits.nodes import walk
+from klint.edits.positions import Positions
+from klint.edits.refused import Refused
+from klint.k8s import format_path
+
+# (path, key node, value node) of each step from the document's root
+Chain = list[tuple[Path, Node | None, Node]]
+
+
+class Locator(Positions):
+    def chain(self, path: Path) -> Chain:
+        """(path, key node, value node) from the document root to the longest present prefix of
+        `path`, refusing anchored or aliased nodes and keys that a `<<` merge brought in."""
+        entries = self.document.entries
+        out: Chain = [((), None, self.document.root)]
+        self.check_node(self.document.root, ())
+        for length in range(1, len(path) + 1):
+            prefix = path[:length]
+            entry = entries.get(prefix)
+            if entry is None:
+                break
+            parent = out[-1][2]
+            if isinstance(parent, MappingNode) and not any(k is entry.key for k, _ in parent.value):
+                raise Refused(f"{format_path(prefix)} comes from a `<<` merge")
+            if entry.key is not None:
+                if entry.value.start_mark.index < entry.key.end_mark.index:
+                    raise Refused(f"{format_path(prefix)} is an alias (*)")
+                self.colon_after(entry.key)  # refuses an explicit `? key`
+            self.check_node(entry.value, prefix)
+            out.append((prefix, entry.key, entry.value))
+        return out
+
+    def check_node(self, node: Node, path: Path) -> None:
+        if self.anchored(node):
+            raise Refused(f"{format_path(path) or 'the document'} is anchored (&) or aliased (*): "
+                          "the edit would change every place that shares it")
+
+    def check_subtree(self, node: Node) -> None:
+        """Text about to be deleted must define no anchor that an alias may refer to."""
+        if self.text.find("&", node.start_mark.index, node.end_mark.index) >= 0 \
+                and any(self.anchored(current) for current in walk(node)):
+            raise Refused("the text to delete defines an anchor (&) that aliases may use")
+
+    def anchored(self, node: Node) -> bool:
+        """Whether the node's properties (`&anchor`, `!tag`) include an anchor. The C composer
+        keeps no anchors on nodes, so they are read from the text."""
+        text, i = self.text, node.start_mark.index
+        while i < len(text) and text[i] in "&!":
+            if text[i] == "&":
+                return True
+            while i < len(text) and text[i] not in " \t\r\n":
+                i += 1
+            while i < len(text) and text[i] in " \t\r\n":
+                i += 1
+        return False
