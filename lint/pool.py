@@ -18,7 +18,7 @@ Result = TypeVar("Result")
 
 # The run's work and shared objects, set before the workers fork (they inherit them).
 _work: Callable[[Any], Any] | None = None
-_shared: list[object] = []
+_shared: Sequence[object] = []
 _positions: dict[int, int] = {}
 
 
@@ -27,7 +27,7 @@ def available() -> bool:
     return hasattr(os, "fork")
 
 
-def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: int, shared: list[object],
+def ordered_map(work: Callable[[Any], Result], items: Sequence[Any], workers: int, shared: Sequence[object],
                 lost: Callable[[Any, str], Result]) -> Iterator[Result]:
     """`work(item)` for each item, in `workers` processes, yielded in item order. The items are sent
     to the workers (pickled): make them small, positions in what the workers inherit. `lost(item,
