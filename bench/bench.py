@@ -245,17 +245,22 @@ def run_klint_parse(files: list[str]) -> None:
                 pass
 
 
-def run_composer(files: list[str]) -> None:
+def compose_file(path: str) -> None:
+    """Every document of the file composed into nodes by ruamel's C composer: the bare parse."""
     from ruamel.yaml.cyaml import CSafeLoader
 
+    with open(path, encoding="utf-8-sig") as handle:
+        loader = CSafeLoader(handle.read())
+    try:
+        while loader.check_node():
+            loader.get_node()
+    finally:
+        loader.dispose()
+
+
+def run_composer(files: list[str]) -> None:
     for path in files:
-        with open(path, encoding="utf-8") as handle:
-            loader = CSafeLoader(handle.read())
-        try:
-            while loader.check_node():
-                loader.get_node()
-        finally:
-            loader.dispose()
+        compose_file(path)
 
 
 MEASUREMENTS: dict[str, Callable[[list[str]], None]] = {

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from klint import __version__, config, registry
+from klint import registry
 from klint.reporters import FORMATS, plural
 from klint.rule import (
     LATEST_PSS_VERSION,
@@ -20,6 +21,9 @@ from klint.rule import (
     beyond_known_pss_version,
     format_pss_version,
 )
+
+if TYPE_CHECKING:  # `klint --version`, `rules` and `explain` load none of the engine
+    from klint import config
 
 SEVERITIES = [severity.label for severity in Severity]
 
@@ -34,7 +38,8 @@ class DefaultLintGroup(click.Group):
 
 
 @click.group(cls=DefaultLintGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="klint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, help="Show the version and exit.",
+              callback=lambda ctx, _, value: _print_version(ctx) if value else None)
 def main() -> None:
     """klint: lint Kubernetes manifests for runtime security, offline.
 
@@ -48,6 +53,13 @@ def main() -> None:
     except PluginError as err:
         click.echo(f"klint: error: {err}", err=True)
         sys.exit(2)
+
+
+def _print_version(ctx: click.Context) -> None:
+    from klint import __version__
+
+    click.echo(f"klint, version {__version__}")
+    ctx.exit()
 
 
 def _color(choice: str, stream: TextIO) -> bool:
@@ -157,6 +169,10 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter,
               help="Run the deny, violation and warn rules of every package.")
 @click.option("--data", "data_files", multiple=True, metavar="FILE",
               help="JSON or YAML document for the policies' `data` (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Lint with N worker processes (1: in this process) [default: the CPUs klint may use].")
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar (shown on a terminal's standard "
+                                                  "error for runs of more than a few seconds).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print statistics to standard error.")
 def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple[str, str]],
                  config_file: Path | None,
@@ -171,12 +187,14 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                  values_files: tuple[str, ...], set_values: tuple[str, ...],
                  set_strings: tuple[str, ...], release_name: str, namespace: str, kube_version: str | None,
                  helm_binary: str | None, chart_dir: str | None, policy_paths: tuple[str, ...],
-                 namespaces: tuple[str, ...], all_namespaces: bool, data_files: tuple[str, ...]) -> None:
+                 namespaces: tuple[str, ...], all_namespaces: bool, data_files: tuple[str, ...],
+                 jobs: int | None, no_progress: bool) -> None:
     """Lint Kubernetes manifests (files, directories, or - for standard input). A directory holding
     Chart.yaml is a Helm chart and one holding kustomization.yaml a kustomization: each is rendered
     offline and its render linted, findings pointing at the template lines."""
-    from klint import runner
+    from klint import config, runner
     from klint.document import C_COMPOSER
+    from klint.progress import progress_for
     from klint.render import RenderOptions
     from klint.reporters import Report, renderer
 
@@ -186,11 +204,16 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                            release_name=release_name, namespace=namespace, kube_version=kube_version,
                            helm=helm_binary, chart_dir=chart_dir)
 
+    formats = {output_format, *(name for name, _ in outputs)}
+    # the reports that show fixes' edits (and fixing) need them; the others, whether and how each applies
+    fix_edits = fix or diff or show_fixes or bool({"json", "sarif"} & formats)
+
     def flags(settings: config.Settings) -> config.Settings:
         settings = settings.override(
             select=select, ignore=ignore, exclude=exclude, severity=severity_overrides, fail_on=fail_on,
             profile=profile, pss_version=pss_version, warn_unused_suppressions=warn_unused_suppressions,
             foreign_ignores=foreign_ignores)
+        settings = replace(settings, fix_edits=fix_edits)
         if kube_version:
             settings = settings.with_rule_option("invalid-field", "kube-version", kube_version)
         return _profile_settings(settings, seccomp_root, apparmor_dir, runtime_default)
@@ -213,13 +236,21 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     fixing = fix or diff
     if fixing:
         from klint import fixer  # only fixing needs it: start-up time
+    # only the reports that quote the text (code frames, SARIF snippets and fixes) keep each file's
+    quoting = {"full", "sarif"} & formats
+    # no bar while diffs or a fixed stream are printed on standard output, which may be the same terminal
+    bar = progress_for(sys.stderr, not (no_progress or diff or (fix and "-" in paths)))
     outcomes = []
     diff_colored = diff and _color(color, sys.stdout)
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
-                              stdin_filename=stdin_filename, render=render, configs=configs):
+                              stdin_filename=stdin_filename, render=render, configs=configs,
+                              jobs=jobs or runner.default_jobs(), keep_sources=bool(quoting),
+                              progress=bar):
         if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
             fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer, color=diff_colored)
         outcomes.append(outcome)
+    if bar is not None:
+        bar.close()
     fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes,
                                  fail_on_change=diff or exit_non_zero_on_fix)
              if fixing else None)
@@ -249,6 +280,8 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
             click.echo(f"klint: cannot write the {name} report to {file}: {err.strerror or err}", err=True)
             unwritten = True
     if verbose:
+        from klint import __version__
+
         composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
         click.echo(f"klint {__version__}: {plural(len(outcomes), 'file')}, "
                    f"{plural(report.count('documents'), 'document')}, "
@@ -271,8 +304,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
 
 def _write_baseline(path: str, results: list[Any], settings: config.Settings) -> config.Settings:
     """Record the findings that count in the baseline `path`; they then count as suppressed by it."""
-    from dataclasses import replace
-
+    from klint import __version__
     from klint.suppress import baseline
 
     counting = [finding for result in results for finding in result.findings if finding.suppressed is None]

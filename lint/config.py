@@ -6,7 +6,6 @@ Unknown keys, rules and values are errors (exit 2), never silently ignored.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,6 +50,9 @@ class Settings:
     warn_unused_suppressions: bool = False
     baseline: Baseline | None = None
     baseline_file: str | None = None  # as configured (relative to the configuration's directory)
+    # False: the run's reports show of each fix only whether and how it applies (the text formats
+    # without --show-fixes, GitHub, JUnit), so findings keep outlines of their fixes (`Fix.outline`).
+    fix_edits: bool = True
 
     @property
     def directory(self) -> str:
@@ -200,6 +202,8 @@ class Configurations:
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    import tomllib  # only for pyproject.toml
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

@@ -340,6 +340,9 @@ class Document:
     duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     template: str | None = None  # Helm's "# Source: chart/templates/x.yaml"
     fallback: str | None = None  # read by the pure composer, because the C composer refused this (why)
+    # The run reports of its findings' fixes only whether and how they apply, never their edits: fix
+    # builders may skip what only the edits' text needs (the document's indentation style).
+    outline_fixes: bool = False
 
     def node_span(self, node: Node) -> Span:
         return self.source.span(node.start_mark.index, node.end_mark.index)

@@ -13,7 +13,7 @@ from ruamel.yaml.nodes import ScalarNode
 from klint.config import Settings
 from klint.document import Document, InputError, Path, parse_documents
 from klint.fix import Fix
-from klint.k8s import K8sObject, ObjectRef, Stream, format_path, objects_of
+from klint.k8s import RELATED_KINDS, K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.profiles import ProfileDocument, ProfileRule
 from klint.profiles.apparmor import AppArmorSyntaxError
 from klint.profiles.recognise import apparmor_profiles, document_profile, object_profiles
@@ -201,6 +201,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
     missed: list[tuple[int, K8sObject, list[tuple[str, str, bool]]]] = []
     try:
         for document in parse_documents(source):
+            document.outline_fixes = not settings.fix_edits
             if templated and uses_chart_values(document):
                 return FileResult(source.path, source, skipped=HELM_HINT)
             result.documents += 1
@@ -231,6 +232,8 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
                     missed.append((len(findings) - 1, obj, stream.misses))
             for obj in objects:
                 obj.release()
+            if objects and not any(obj.kind in RELATED_KINDS for obj in objects):
+                document.data = None  # nothing later looks its objects up: memory flat in documents
     except InputError as err:
         if templated and breaks_yaml_as_template(source.text, err.line):
             return FileResult(source.path, source, skipped=HELM_HINT)
@@ -254,6 +257,7 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
     usually define a ServiceAccount or role before what uses it)."""
     last = max(document for document, _ in late)
     for document in parse_documents(source):
+        document.outline_fixes = not settings.fix_edits
         for obj in objects_of(document):
             position = late.get((document.index, obj.root))
             if position is not None:
@@ -295,7 +299,7 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                 obj=obj.ref,
                 field=violation.path,
                 container=violation.container,
-                fix=violation.fix,
+                fix=violation.fix if violation.fix is None or settings.fix_edits else violation.fix.outline(),
                 template=document.template,
                 identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container,
                           *((violation.message,) if rule.identified_by_message else ())),

@@ -61,8 +61,18 @@ class Fix:
     # their descendants and any parents they create: `--fix` checks that nothing else changed.
     paths: tuple[tuple[str | int, ...], ...] = ()
     refusal: str | None = None  # why a builder could not make the edits (a DISPLAY fix without edits)
+    # Edits left out, for a run whose reports show only whether and how a finding is fixable (see
+    # `outline`): there are some, but not these.
+    outlined: bool = False
 
     @property
     def applicable(self) -> bool:
         """Something `--fix` can apply (with `--unsafe-fixes` when unsafe)."""
-        return bool(self.edits) and self.applicability is not Applicability.DISPLAY
+        return (self.outlined or bool(self.edits)) and self.applicability is not Applicability.DISPLAY
+
+    def outline(self) -> Fix:
+        """What a report that never shows the edits needs of this fix: its description, applicability
+        and whether it applies. Findings are then cheap to keep (and to send from a worker)."""
+        if not self.edits:
+            return self
+        return Fix(self.description, (), self.applicability, outlined=True)

@@ -24,7 +24,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from klint.config import Settings
@@ -145,7 +145,7 @@ class _Fixer:
     def __init__(self, source: Source, rules: list[Rule], settings: Settings, unsafe: bool) -> None:
         self.source = source
         self.rules = rules
-        self.settings = settings
+        self.settings = replace(settings, fix_edits=True)  # fixing needs the edits themselves
         self.allowed = applicabilities(unsafe)
         self.rejected: set[FindingKey] = set()
         self.left_out: list[str] = []

@@ -215,8 +215,11 @@ class K8sObject:
     def release(self) -> None:
         """Drop what ties this object to its source map and to the other objects: reference cycles
         (the stream, the pod spec and its containers), which only the garbage collector frees, and the
-        document's nodes (see `Document.release`). The data stays, for other objects' lookups."""
+        document's nodes (see `Document.release`). The data stays only when a later object may look
+        this one up (`RELATED_KINDS`)."""
         self.stream = None
+        if self.kind not in RELATED_KINDS:
+            self.data = {}
         pod = self.__dict__.pop("pod", None)  # the cached_property's value
         if pod is not None:
             pod.__dict__.pop("containers", None)
@@ -230,27 +233,32 @@ class K8sObject:
         return PodSpec(self, path, self.get(path))
 
 
+# The kinds an object may refer to by name (`K8sObject.related`): a pod's ServiceAccount, a binding's
+# role, a pod's SeccompProfile. Only objects of these kinds stay in a stream once checked, so that a
+# long stream is not held in memory; a rule (or plugin) that looks up another kind adds it here.
+RELATED_KINDS = {"ServiceAccount", "Role", "ClusterRole", "SeccompProfile"}
+
+
 class Stream:
-    """The objects of one input, in order, indexed by kind and name so that a lookup does not scan
-    them all. The engine adds each document's objects before checking them: while later ones are
-    still to come, a lookup that finds nothing is recorded in `misses`, as later objects may match."""
+    """The objects of one input that later objects may look up (of `RELATED_KINDS`), in order,
+    indexed by kind and name so that a lookup does not scan them all. The engine adds each
+    document's objects before checking them: while later ones are still to come, a lookup that finds
+    nothing is recorded in `misses`, as later objects may match."""
 
     def __init__(self, objects: Iterable[K8sObject] = ()) -> None:
-        self.objects: list[K8sObject] = []
+        self.count = 0  # objects added, of any kind
         self._named: dict[tuple[str, str], list[K8sObject]] = {}
         self.misses: list[tuple[str, str, bool]] = []
         for obj in objects:
             self.add(obj)
 
     def add(self, obj: K8sObject) -> None:
-        self.objects.append(obj)
-        self._named.setdefault((obj.kind, obj.ref.name), []).append(obj)
-
-    def __iter__(self) -> Iterator[K8sObject]:
-        return iter(self.objects)
+        self.count += 1
+        if obj.kind in RELATED_KINDS:
+            self._named.setdefault((obj.kind, obj.ref.name), []).append(obj)
 
     def __len__(self) -> int:
-        return len(self.objects)
+        return self.count
 
     def related(self, obj: K8sObject, kind: str, name: str, namespaced: bool = True) -> K8sObject | None:
         """The first object in stream order that `obj` can refer to (see `K8sObject.related`)."""
@@ -261,6 +269,8 @@ class Stream:
 
     def first(self, obj: K8sObject, kind: str, name: str, namespaced: bool) -> K8sObject | None:
         """`related`, without recording a miss."""
+        if kind not in RELATED_KINDS:
+            raise ValueError(f"objects of kind {kind} are not kept for lookups: add it to k8s.RELATED_KINDS")
         for other in self._named.get((kind, name), ()) if isinstance(name, str) else ():
             if not namespaced or None in (obj.ref.namespace, other.ref.namespace) \
                     or obj.ref.namespace == other.ref.namespace:

@@ -12,12 +12,16 @@ or whose rules are malformed is a PluginError naming it (exit 2), never a traceb
 from __future__ import annotations
 
 import inspect
+import os
 import re
-from importlib.metadata import EntryPoint, entry_points
+import sys
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klint.rule import NAME_PATTERN, ContainerRule, KindRule, PodRule, Rule, Severity
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUP = "klint.rules"
 # Codes: letters then digits (`ACME001`); the `KL` prefix belongs to klint's own rules.
@@ -28,10 +32,42 @@ class PluginError(Exception):
     pass
 
 
+def entry_points(group: str) -> list[EntryPoint]:
+    """The group's entry points. importlib.metadata costs more to import than a small lint takes, so
+    it is asked only when some distribution on the path may declare the group: one whose
+    `entry_points.txt` names it, or a path entry that is no directory (a zip)."""
+    if not _may_declare(group):
+        return []
+    from importlib.metadata import entry_points as declared
+
+    return list(declared(group=group))
+
+
+def _may_declare(group: str) -> bool:
+    header = f"[{group}]".encode()
+    for entry in sys.path:
+        directory = entry or "."
+        try:
+            names = os.listdir(directory)
+        except NotADirectoryError:
+            return True
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")) or name == "EGG-INFO":  # an egg's own
+                try:
+                    with open(os.path.join(directory, name, "entry_points.txt"), "rb") as handle:
+                        if header in handle.read():
+                            return True
+                except OSError:
+                    continue
+    return False
+
+
 def load_plugins(points: list[EntryPoint] | None = None) -> list[type[Rule]]:
     """Load every plugin of the group (or `points`): the rules they add to `Rule.registry`."""
     added: list[type[Rule]] = []
-    for point in entry_points(group=GROUP) if points is None else points:
+    for point in entry_points(GROUP) if points is None else points:
         before = set(Rule.registry.values())
         where = f"plugin {point.name!r} ({point.value}, entry point group {GROUP})"
         try:

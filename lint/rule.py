@@ -7,12 +7,13 @@ import inspect
 import re
 from collections.abc import Iterator
 from dataclasses import KW_ONLY, dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from klint.document import Path
-from klint.fix import Fix
-from klint.k8s import Container, K8sObject, PodSpec
-from klint.source import Span
+if TYPE_CHECKING:  # `klint --version` and `klint rules` need none of the engine
+    from klint.document import Path
+    from klint.fix import Fix
+    from klint.k8s import Container, K8sObject, PodSpec
+    from klint.source import Span
 
 LATEST_PSS_VERSION = (1, 37)
 FIRST_PSS_VERSION = (1, 0)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
+from klint import pool
 from klint.config import ConfigError, Configurations, Settings
 from klint.discover import discover
 from klint.engine import FileResult, Problem, lint_file, lint_source, read_source
@@ -28,9 +29,48 @@ class Outcome:
     stdin: bool = False  # the input was standard input
 
 
+@dataclass
+class _Task:
+    """One input to lint (or fix, or render), with the settings and rules it is linted with."""
+
+    path: str
+    settings: Settings
+    rules: list[Rule]
+    chart: str | None = None  # a chart's or kustomization's directory: its render is linted
+
+    @property
+    def stdin(self) -> bool:
+        return self.path == "-"
+
+
+@dataclass
+class _Run:
+    """What every task of a run shares (a forked worker inherits it)."""
+
+    fix: bool
+    unsafe: bool
+    stdin: BinaryIO | None
+    stdin_filename: str
+    render: RenderOptions | None
+    keep_sources: bool
+
+
+# Fewer inputs than this are linted in-process: starting workers would cost more than they save.
+POOL_THRESHOLD = 16
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (a container's or taskset's limit, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: bool = False,
         unsafe: bool = False, stdin: BinaryIO | None = None, stdin_filename: str = "-",
-        render: RenderOptions | None = None, configs: Configurations | None = None) -> Iterator[Outcome]:
+        render: RenderOptions | None = None, configs: Configurations | None = None, jobs: int = 1,
+        keep_sources: bool = True, progress: Callable[[int, int], None] | None = None) -> Iterator[Outcome]:
     """Lint each input found from `paths` (the current directory when none), or with `fix` compute its
     safe (with `unsafe`, also unsafe) fixes; nothing is written. `-` reads `stdin` (by default the
     process's), reported as `stdin_filename`. Each file is linted with `settings` and `rules`, or with
@@ -38,37 +78,96 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
     kustomization directory is rendered (with `render`'s options) and its render linted, never fixed:
     its findings point at the templates. A chart's file (a template, values.yaml) stands for its chart.
 
-    Outcomes come in input order, one input at a time: a process pool over the inputs would go here,
-    keeping that order."""
-    if fix:
-        from klint import fixer  # only fixing needs it: start-up time
+    Outcomes come in input order. With `jobs` above 1, the inputs are linted (or fixed) by that many
+    worker processes, their outcomes the same as in-process; standard input, and runs of few inputs,
+    stay in-process. Without `keep_sources`, results keep no source text (only the reports that quote
+    the text need it). `progress(done, total)` is called after each input."""
+    shared = _Run(fix, unsafe, stdin, stdin_filename, render, keep_sources or fix)
+    tasks = _tasks(paths, settings, rules, configs)
+    # Standard input is read here; renders are made here, as Helm's Go library (the helm extra) does
+    # not survive a fork: the workers lint files.
+    pooled = {index: task for index, task in enumerate(tasks)
+              if isinstance(task, _Task) and not task.stdin and task.chart is None}
+    workers = min(jobs, len(pooled))
+    parallel: Iterator[Outcome] = iter(())
+    if workers > 1 and len(pooled) >= POOL_THRESHOLD and pool.available():
+        # the rules in outcomes are the parent's own: the workers name them, never copy them
+        shared_rules = list({id(rule): rule for task in pooled.values() for rule in task.rules}.values())
+        in_pool = list(pooled.values())  # the workers inherit them: only their positions are sent
+        parallel = pool.ordered_map(lambda position: _perform(in_pool[position], shared),
+                                    range(len(in_pool)), workers, shared_rules,
+                                    lambda position, why: _lost(in_pool[position], why))
+    else:
+        pooled = {}
+    for index, task in enumerate(tasks):
+        if index in pooled:
+            yield next(parallel)
+        else:
+            yield task if isinstance(task, Outcome) else _perform(task, shared)
+        if progress is not None:
+            progress(index + 1, len(tasks))
+
+
+def _tasks(paths: Sequence[str], settings: Settings, rules: list[Rule],
+           configs: Configurations | None) -> list[Outcome | _Task]:
+    """Each input in order: what to do with it, or its outcome when known already (an input error)."""
+    tasks: list[Outcome | _Task] = []
     rendered: set[str] = set()  # charts and kustomizations linted, by real path
     for path in _inputs(paths or (".",), settings.exclude):
         if isinstance(path, FileResult):
-            yield Outcome(path)
+            tasks.append(Outcome(path))
             continue
         file_settings, file_rules = settings, rules
         if configs is not None:
             try:
                 file_settings, file_rules = configs.for_path(path)
             except ConfigError as err:
-                yield Outcome(FileResult(path, problems=[Problem(path, 1, 1, f"configuration error: {err}")]))
+                tasks.append(Outcome(FileResult(path, problems=[
+                    Problem(path, 1, 1, f"configuration error: {err}")])))
                 continue
         directory = path if path != "-" and os.path.isdir(path) else _chart_of(path)
         if directory is not None:  # a chart file named alone lints its chart, once
             if os.path.realpath(directory) not in rendered:
                 rendered.add(os.path.realpath(directory))
-                yield Outcome(lint_render(directory, file_rules, file_settings, render))
+                tasks.append(_Task(path, file_settings, file_rules, directory))
             continue
-        data = (stdin or sys.stdin.buffer).read() if path == "-" else None
-        name = stdin_filename if path == "-" else path
-        if path == "-" and render is not None and render.chart_dir is not None:
-            yield Outcome(lint_piped(name, data or b"", file_rules, file_settings, render), stdin=True)
-        elif fix:
-            outcome = fixer.fix_file(name, file_rules, file_settings, unsafe, data)
-            yield Outcome(outcome.result, outcome, path == "-")
-        else:
-            yield Outcome(lint_file(name, file_rules, file_settings, data), stdin=path == "-")
+        tasks.append(_Task(path, file_settings, file_rules))
+    return tasks
+
+
+def _perform(task: _Task, shared: _Run) -> Outcome:
+    """One input's outcome, in this process."""
+    outcome = _outcome(task, shared)
+    if not shared.keep_sources:
+        outcome.result.source = None
+    elif outcome.result.source is not None:
+        outcome.result.source.forget_lines()  # the reports that quote the text rarely need them
+    return outcome
+
+
+def _lost(task: _Task, why: str) -> Outcome:
+    """The outcome of an input without one: its worker died (killed, or out of memory), or its
+    outcome could not be sent back."""
+    return Outcome(FileResult(task.path, problems=[Problem(task.path, 1, 1,
+                                                           f"internal error, please report it: {why}")]))
+
+
+def _outcome(task: _Task, shared: _Run) -> Outcome:
+    if task.chart is not None:
+        return Outcome(lint_render(task.chart, task.rules, task.settings, shared.render))
+    path, rules, settings = task.path, task.rules, task.settings
+    data = (shared.stdin or sys.stdin.buffer).read() if task.stdin else None
+    name = shared.stdin_filename if task.stdin else path
+    render = shared.render
+    if task.stdin and render is not None and render.chart_dir is not None:
+        return Outcome(lint_piped(name, data or b"", rules, settings, render), stdin=True)
+    if shared.fix:
+        from klint import fixer  # only fixing needs it: start-up time
+
+        outcome = fixer.fix_file(name, rules, settings, shared.unsafe, data)
+        outcome.result.data = None  # the fixer's, not the report's
+        return Outcome(outcome.result, outcome, task.stdin)
+    return Outcome(lint_file(name, rules, settings, data), stdin=task.stdin)
 
 
 def _chart_of(path: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+from array import array
 from dataclasses import dataclass, field
 
 BOM = "\ufeff"
@@ -41,7 +42,8 @@ class Source:
     text: str  # decoded, BOM removed
     has_bom: bool = False
     encoding: str = "utf-8"  # of the bytes read, and so written: "utf-8", "utf-16-le" or "utf-16-be"
-    _line_starts: list[int] = field(default_factory=list, repr=False)
+    # 8 bytes a line, not a list's 40: a long stream has a million lines
+    _line_starts: array[int] = field(default_factory=lambda: array("q"), repr=False)
 
     @classmethod
     def from_bytes(cls, path: str, data: bytes) -> Source:
@@ -85,10 +87,14 @@ class Source:
         """The bytes to store for the text: in the encoding read, with the BOM read."""
         return self.original_text(text).encode(self.encoding)
 
+    def forget_lines(self) -> None:
+        """Drop the table of line starts (rebuilt when needed): a result keeps its text, not the table."""
+        self._line_starts = array("q")
+
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
         if not self._line_starts:
-            starts = [0]
+            starts = array("q", [0])
             find = self.text.find
             i = find("\n")
             while i != -1:

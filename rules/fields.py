@@ -3,7 +3,6 @@ against the API's own definitions (`klint.k8s.api_types`)."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
@@ -244,6 +243,8 @@ class InvalidField(Rule):
         span = obj.span(written)
         dropped = f"{format_path(written[base:])} is not a field of {type_name}: the API server drops it " \
                   "(or rejects the object)"
+        import difflib  # only for a misspelling: start-up time
+
         meant = [name for name in fields if name.lower() == key.lower()] or \
             difflib.get_close_matches(key, list(fields), n=2, cutoff=0.8)
         if len(meant) == 1:

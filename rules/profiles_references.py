@@ -4,7 +4,6 @@ must exist there and be valid."""
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Iterator
@@ -293,6 +292,8 @@ class AppArmorLocalhostProfile(PodRule):
         names = defined_names(os.path.abspath(self.directory))
         if name in names:
             return None
+        import difflib  # only for a misspelling: start-up time
+
         close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]}?)" if close else ""
         return f"{json.dumps(name)} is not defined by any profile in {self.directory}{hint}"

@@ -5,7 +5,6 @@ gives no finding."""
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator
 from functools import cache
@@ -101,6 +100,8 @@ def quoted(value: Any) -> str:
 def did_you_mean(value: Any, choices: tuple[str, ...] | frozenset[str]) -> str:
     if not isinstance(value, str):
         return ""
+    import difflib  # only for a misspelling: start-up time
+
     close = difflib.get_close_matches(value.upper() if value.upper() in choices else value, list(choices),
                                       n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""

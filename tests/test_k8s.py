@@ -379,7 +379,7 @@ def test_format_path() -> None:
 
 
 def test_related_finds_the_first_object_the_namespace_rules_allow() -> None:
-    stream = Stream(objects("""
+    found = objects("""
         apiVersion: v1
         kind: Pod
         metadata: {name: web, namespace: shop}
@@ -399,9 +399,10 @@ def test_related_finds_the_first_object_the_namespace_rules_allow() -> None:
         apiVersion: rbac.authorization.k8s.io/v1
         kind: ClusterRole
         metadata: {name: robot}
-        """))
-    pod, other, anywhere, shop, role = stream
-    for obj in stream:
+        """)
+    stream = Stream(found)
+    pod, other, anywhere, shop, role = found
+    for obj in found:
         obj.stream = stream
     assert pod.related("ServiceAccount", "robot") is anywhere  # the first that may share its namespace
     assert pod.related("ServiceAccount", "robot", namespaced=False) is other
@@ -411,6 +412,27 @@ def test_related_finds_the_first_object_the_namespace_rules_allow() -> None:
     assert pod.related("Role", "robot") is None and pod.related("ServiceAccount", "web") is None
     assert stream.misses == [("Role", "robot", True), ("ServiceAccount", "web", True)]
     assert stream.first(pod, "Role", "robot", True) is None and len(stream.misses) == 2
+
+
+def test_only_kinds_that_are_looked_up_are_kept() -> None:
+    pod, account = objects("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web}
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: web}
+        """)
+    stream = Stream([pod, account])
+    assert len(stream) == 2 and pod.related("ServiceAccount", "web") is None  # pod.stream not set
+    pod.stream = stream
+    assert pod.related("ServiceAccount", "web") is account
+    with pytest.raises(ValueError, match="RELATED_KINDS"):
+        account.related("Pod", "web")
+    pod.release()
+    account.release()
+    assert pod.data == {} and account.data["kind"] == "ServiceAccount"
 
 
 def test_an_object_alone_finds_itself() -> None:

@@ -32,6 +32,8 @@ def document_style(document: Document) -> Style:
     cached = _STYLES.get(id(document))
     if cached is not None and cached[0] is document:
         return cached[1]
+    if document.outline_fixes:
+        return _outline_style(document)
     text = document.source.text
     maps: Counter[int] = Counter()
     seqs: Counter[int] = Counter()
@@ -72,21 +74,36 @@ def document_style(document: Document) -> Style:
                     (items if mapping else scalars)[width] += 1
     map_indent = _most_common(maps, lambda n: n > 0, 2)
     item_indent = _most_common(items, lambda n: n >= 2, _most_common(scalars, lambda n: n >= 2, 2))
-    first_break = text.find("\n")
     style = Style(
-        newline="\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n",
+        newline=_newline(text),
         map_indent=map_indent,
         seq_indent=_most_common(seqs, lambda n: n >= 0, map_indent),
         item_indent=item_indent,
         scalar_item_indent=_most_common(scalars, lambda n: n >= 2, item_indent),
         quote="'" if quotes["'"] > quotes['"'] else '"',
         key_quote=next((q for q, _ in keys.most_common(1) if q in ("'", '"')), ""),
-        json=isinstance(document.root, MappingNode) and bool(document.root.flow_style),
+        json=_is_json(document),
     )
-    if len(_STYLES) > 32:
-        _STYLES.clear()
+    _STYLES.clear()  # fixes are built document by document: keeping others would keep their text alive
     _STYLES[id(document)] = (document, style)
     return style
+
+
+def _outline_style(document: Document) -> Style:
+    """The style when the edits' text is never shown: kubectl's indentation, without the walk of the
+    whole document that finds its own. What decides whether a fix applies (JSON or YAML) and where
+    its edits go is exact, so a fix applies, or is refused, as with the document's style."""
+    return Style(newline=_newline(document.source.text), map_indent=2, seq_indent=2, item_indent=2,
+                 scalar_item_indent=2, quote='"', key_quote="", json=_is_json(document))
+
+
+def _newline(text: str) -> str:
+    first_break = text.find("\n")
+    return "\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n"
+
+
+def _is_json(document: Document) -> bool:
+    return isinstance(document.root, MappingNode) and bool(document.root.flow_style)
 
 
 def dash_width(text: str, sequence: SequenceNode, item: Node) -> int | None:

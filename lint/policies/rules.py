@@ -36,13 +36,14 @@ class Binding:
         self.input_of = input_of  # None: the policy does not apply to the object
         self.group = group
         group.append(self)
-        # The last object evaluated (the id of its data) and the engine's answer.
-        self._last: tuple[int, list[Any] | PolicyError | None] | None = None
+        # The last object evaluated (its data, held so that its id is not reused: objects' data is
+        # freed once they are checked) and the engine's answer.
+        self._last: tuple[Any, list[Any] | PolicyError | None] | None = None
 
     def value(self, obj: K8sObject, position: int) -> Any:
         """The value of the engine's rule at `position` on `obj`; None when the policy does not apply
         (or was stopped). A rule that failed on the object raises RuleError."""
-        if self._last is None or self._last[0] != id(obj.data):
+        if self._last is None or self._last[0] is not obj.data:
             _evaluate(self.group, obj)
         assert self._last is not None
         values = self._last[1]
@@ -54,7 +55,7 @@ class Binding:
 
 
 def _evaluate(group: list[Binding], obj: K8sObject) -> None:
-    key = id(obj.data)
+    key = obj.data
     asked = []
     for binding in group:
         binding._last = (key, None)

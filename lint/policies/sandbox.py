@@ -21,6 +21,7 @@ import selectors
 import subprocess
 import sys
 import time
+import weakref
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
@@ -58,6 +59,13 @@ class Sandbox:
         self.stopped: dict[int, PolicyError] = {}  # engines stopped for good, and why
         self._worker: subprocess.Popen[bytes] | None = None
         self._selector: selectors.BaseSelector | None = None
+        self._buffer = b""
+        _SANDBOXES.add(self)
+
+    def forget_worker(self) -> None:
+        """In a forked process (a `--jobs` worker): the worker is the parent's; start one of our own."""
+        self._worker = None
+        self._selector = None
         self._buffer = b""
 
     def evaluate(self, jobs: list[tuple[int, str]]) -> list[list[Any] | PolicyError | None]:
@@ -155,6 +163,17 @@ class Sandbox:
                 self._selector.close()
             self._worker = None
             self._selector = None
+
+
+_SANDBOXES: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+
+
+def _forget_workers() -> None:
+    for sandbox in _SANDBOXES:
+        sandbox.forget_worker()
+
+
+os.register_at_fork(after_in_child=_forget_workers)
 
 
 def _answer(line: str) -> list[Any] | PolicyError:

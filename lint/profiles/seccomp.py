@@ -8,13 +8,11 @@ A profile is recognised by content: a JSON object (any document of a stream) wit
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from klint.document import Document, Path
@@ -156,6 +154,8 @@ class SyscallTable:
         lowered = name.strip().lower()
         if lowered in self.names:
             return lowered
+        import difflib
+
         close = difflib.get_close_matches(lowered, self.names, n=1, cutoff=0.75)
         return close[0] if close else None
 
@@ -163,7 +163,8 @@ class SyscallTable:
 @cache
 def syscall_table() -> SyscallTable:
     """The shipped table (made by `generate_syscalls.py`); read once, on first use."""
-    data = json.loads(resources.files("klint.profiles").joinpath("syscalls.json").read_text("utf-8"))
+    with open(os.path.join(os.path.dirname(__file__), "syscalls.json"), encoding="utf-8") as handle:
+        data = json.load(handle)
     return SyscallTable(data["source"], frozenset(data["names"]),
                         {arch: frozenset(names) for arch, names in data["architectures"].items()})
 

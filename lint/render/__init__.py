@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from klint.engine import Problem
-from klint.render.origin import OriginMap
-from klint.source import Source
+if TYPE_CHECKING:  # a plain lint asks only whether a path is a chart's: none of the rendering
+    from klint.engine import Problem
+    from klint.render.origin import OriginMap
+    from klint.source import Source
 
 CHART_FILE = "Chart.yaml"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

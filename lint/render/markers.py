@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import enum
 import re
-import secrets
 from dataclasses import dataclass, field
 
 _FLOW = frozenset({"if", "else", "range", "with", "end", "break", "continue", "define", "block"})
@@ -172,6 +171,8 @@ class Template:
 
 
 def new_nonce() -> str:
+    import secrets
+
     return "klint" + secrets.token_hex(4)
 
 

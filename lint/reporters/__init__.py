@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from klint.config import Settings
-from klint.engine import FileResult, Finding, Problem
-from klint.fix import Applicability
 from klint.rule import Rule, Severity
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command line imports FORMATS: none of the engine
+    from klint.config import Settings
+    from klint.engine import FileResult, Finding, Problem
+    from klint.fix import Applicability
     from klint.fixer import FixSummary
 
 # Control characters, and the bidirectional overrides that reorder what a terminal shows: names and

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from klint import __version__
 from klint.engine import Finding
 from klint.fix import Applicability
 from klint.reporters import Report
@@ -68,6 +67,8 @@ def fixes_json(report: Report) -> dict[str, Any] | None:
 
 
 def render(report: Report, color: bool) -> str:
+    from klint import __version__
+
     data = {
         "schema": SCHEMA,
         "version": __version__,

@@ -26,7 +26,6 @@ from urllib.parse import quote
 import attr
 import sarif_om as sarif
 
-from klint import __version__
 from klint.engine import Finding, Problem
 from klint.fix import Fix
 from klint.reporters import LEVELS, Report, describe_finding, repository_path, repository_root
@@ -98,6 +97,8 @@ def render(report: Report, color: bool) -> str:
 
 
 def sarif_log(report: Report, root: Path) -> sarif.SarifLog:
+    from klint import __version__
+
     rules = report.all_rules
     rule_index = {rule.code: index for index, rule in enumerate(rules)}
     fingerprint_of = fingerprints(report.findings, root)

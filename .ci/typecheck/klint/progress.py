@@ -1,0 +1,1 @@
+../../../lint/progress.py
