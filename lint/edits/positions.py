@@ -170,8 +170,7 @@ class Positions:
     def shared(self) -> Shared:
         cached = _SHARED.get(id(self.document))
         if cached is None or cached.document is not self.document:
-            if len(_SHARED) > 32:
-                _SHARED.clear()
+            _SHARED.clear()  # fixes are built document by document: keeping others would keep them alive
             cached = _SHARED[id(self.document)] = Shared(self.document)
         return cached
 

@@ -85,8 +85,9 @@ class Removal(Splicer):
         child of it be deleted in one pass (None when it cannot)."""
         collection = chain[-2][2]
         assert isinstance(collection, (MappingNode, SequenceNode))
-        if not self.emptyings or collection.flow_style or len(collection.value) < 2:
-            return None
+        if not self.emptyings or self.document.outline_fixes or collection.flow_style \
+                or len(collection.value) < 2:
+            return None  # (an outlined fix's edits are never applied: how they compose does not matter)
         wholes = self.shared().wholes  # every child's removal has the same
         offset = collection.start_mark.index
         if (offset, self.floor) not in wholes:
