@@ -141,10 +141,11 @@ class InvalidField(Rule):
     ```
 
     ## Fix
-    A misspelt key with one clear meaning, whose right spelling is not also written there,
-    is renamed. Unsafe: the value then takes effect (a read-only root filesystem, a dropped
-    capability), which changes how the workload runs. Misplaced fields and wrong types have
-    no automatic fix: move the field, or write the value with its type.
+    A misspelt key with one clear meaning, whose right spelling is not also written there
+    and whose value has the type of the field meant, is renamed. Unsafe: the value then
+    takes effect (a read-only root filesystem, a dropped capability), which changes how the
+    workload runs. Misplaced fields and wrong types have no automatic fix: move the field,
+    or write the value with its type.
     """
 
     code = "KL004"
@@ -249,8 +250,10 @@ class InvalidField(Rule):
             difflib.get_close_matches(key, list(fields), n=2, cutoff=0.8)
         if len(meant) == 1:
             right = meant[0]
-            fix = None if right in data else rename_key(obj, written, right, Applicability.UNSAFE,
-                                                        f"rename {key} to {right}")
+            # no rename when the field meant is written too, or when the value would not fit it (the
+            # renamed field would be an error of its own: the API server would reject the object)
+            fix = None if right in data or not fits(data[key], fields[right]) else rename_key(
+                obj, written, right, Applicability.UNSAFE, f"rename {key} to {right}")
             # about the field meant, so that the rule checking that field does not report it missing too
             return Violation((*path, right), f"{dropped}; did you mean {right}?", fix=fix, span=span)
         for other, place in ELSEWHERE.get(type_name, ()):

@@ -62,6 +62,15 @@ def test_the_rename_fix_is_unsafe_and_settles() -> None:
     assert fix_text(text, "invalid-field", unsafe=False).text == text
 
 
+def test_no_rename_when_the_value_would_not_fit_the_field_meant() -> None:
+    # renamed, `privileged: t]rue` would be a string where a boolean goes: rejected, not dropped
+    text = dedent(pod("privilege: t]rue"))
+    (finding,) = lint(text, "invalid-field")
+    assert finding.message.endswith("did you mean privileged?") and finding.fix is None
+    outcome = fix_text(text, "invalid-field")
+    assert outcome.text == text and outcome.left_out == []
+
+
 def test_no_rename_when_the_right_spelling_is_also_there() -> None:
     text = pod("runAsNonroot: true\n        runAsNonRoot: true")
     (finding,) = lint(text, "invalid-field")
