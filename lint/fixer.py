@@ -202,7 +202,11 @@ class _Fixer:
 
     def check(self, before: _State, groups: list[_Group]) -> _State | str:
         """The state after applying the groups' fixes to `before`, or why that is not acceptable."""
-        after = self.state(apply_edits(before.text, [edit for group in groups for edit in group.fix.edits]))
+        try:
+            text = apply_edits(before.text, [edit for group in groups for edit in group.fix.edits])
+        except OverlappingEdits:  # composed edits that still meet: the pass falls back to fewer fixes
+            return "the fixes' edits overlap"
+        after = self.state(text)
         if isinstance(after, str):
             return after
         problem = compare(before, after, groups)
@@ -606,6 +610,10 @@ def _indent(edit: Edit) -> int:
     return len(lines) - len(lines.lstrip(" "))
 
 
+class OverlappingEdits(ValueError):
+    pass
+
+
 def apply_edits(text: str, edits: list[Edit]) -> str:
     """Splice non-overlapping edits into the text (offsets are into the text as given); an edit given
     twice is made once."""
@@ -616,7 +624,7 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     for edit in sorted(edits, key=lambda e: (e.start, e.end, -_indent(e) if e.start == e.end else 0),
                        reverse=True):
         if edit.end > position:
-            raise ValueError("overlapping edits")
+            raise OverlappingEdits(f"edits at {edit.start}-{edit.end} and {position} overlap")
         out.append(text[edit.end:position])
         out.append(edit.text)
         position = edit.start
