@@ -624,7 +624,7 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     for edit in sorted(edits, key=lambda e: (e.start, e.end, -_indent(e) if e.start == e.end else 0),
                        reverse=True):
         if edit.end > position:
-            raise OverlappingEdits(f"edits at {edit.start}-{edit.end} and {position} overlap")
+            raise OverlappingEdits(f"overlapping edits at {edit.start}-{edit.end} and {position}")
         out.append(text[edit.end:position])
         out.append(edit.text)
         position = edit.start
