@@ -280,6 +280,7 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
     adds to `problems`."""
     document: Document = obj.document
     findings = []
+    dropped: set[Path] = set()  # fields the API server drops (see Violation.dropped)
     for rule in rules:
         severity = settings.severity_of(rule)
         try:
@@ -289,6 +290,8 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                 problems.append(err.problem)
             continue
         for violation in violations:
+            if violation.dropped and rule.explains_fields:
+                dropped.add(violation.path)
             findings.append(Finding(
                 rule=rule,
                 severity=(severity if violation.severity is None or rule.code in settings.severity
@@ -308,7 +311,9 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
     explained = {finding.field for finding in findings if finding.rule.explains_fields}
     return [finding for finding in findings
             if not any((name, finding.field) in reported for name in finding.rule.superseded_by)
-            and (finding.rule.explains_fields or finding.field not in explained)]
+            and (finding.rule.explains_fields or not (
+                finding.field in explained
+                or any(finding.field[:length] in dropped for length in range(len(finding.field)))))]
 
 
 def _object_profiles(obj: K8sObject, result: FileResult) -> list[ProfileDocument]:

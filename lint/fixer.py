@@ -126,18 +126,24 @@ class _Taken:
 class _Changed:
     """The (document, path) pairs that a pass's fixes change, with their prefixes: whether a path is
     inside what another fix changes, or holds it, is a few set look-ups. Fixes may change one path
-    when their edits do not touch (removing two items of one list)."""
+    when both only delete and their edits do not touch (removing two items of one list); one that
+    writes there (a key inserted, or renamed to) must be alone at it, or the key would be written
+    twice."""
 
     def __init__(self) -> None:
         self.paths: set[tuple[int, Path]] = set()
+        self.written: set[tuple[int, Path]] = set()  # the paths of fixes that write text there
         self.prefixes: set[tuple[int, Path]] = set()  # the paths' proper prefixes
 
-    def conflicts(self, document: int, path: Path) -> bool:
-        return (document, path) in self.prefixes or any(
+    def conflicts(self, document: int, path: Path, writes: bool) -> bool:
+        here = (document, path)
+        return here in self.prefixes or here in self.written or (writes and here in self.paths) or any(
             (document, path[:length]) in self.paths for length in range(len(path)))
 
-    def add(self, document: int, path: Path) -> None:
+    def add(self, document: int, path: Path, writes: bool) -> None:
         self.paths.add((document, path))
+        if writes:
+            self.written.add((document, path))
         self.prefixes.update((document, path[:length]) for length in range(len(path)))
 
 
@@ -182,8 +188,9 @@ class _Fixer:
                 twin.findings.append(finding)
                 continue
             paths = _fixed_paths(fix, finding)
+            writes = any(edit.text for edit in fix.edits)
             if any(taken.touches(edit) for edit in fix.edits) \
-                    or any(changed.conflicts(document, path) for document, path in paths):
+                    or any(changed.conflicts(document, path, writes) for document, path in paths):
                 continue
             group = _Group(fix, [finding])
             chosen.append(group)
@@ -191,7 +198,7 @@ class _Fixer:
             for edit in fix.edits:
                 taken.add(edit)
             for document, path in paths:
-                changed.add(document, path)
+                changed.add(document, path, writes)
         return _compose(_postpone_emptying(chosen, candidates))
 
     def applies(self, finding: Finding) -> bool:

@@ -103,6 +103,9 @@ class Violation:
     # The finding's severity when the rule's varies by finding (a Gatekeeper constraint's
     # enforcementAction); a severity configured for the rule still wins.
     severity: Severity | None = None
+    # The API server drops the field at `path` (a rule `explains_fields`: a misspelt or too new key):
+    # what other rules find beneath it has no effect, and is not reported.
+    dropped: bool = False
 
 
 DOC_SECTIONS = ("What it checks", "Why", "Failing example", "Passing example", "Fix")

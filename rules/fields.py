@@ -102,7 +102,9 @@ class InvalidField(Rule):
     this rule's `kube-version` option) names the version you deploy to: then a field that
     version does not have yet is a finding too (`appArmorProfile` before 1.30, `hostUsers`
     before 1.25, `seccompProfile` before 1.19), since its API server drops it, and the
-    Windows checks apply from 1.23, where `spec.os` appeared. A field behind a feature gate
+    Windows checks apply from 1.23, where `spec.os` appeared. What other rules find beneath
+    a field the API server drops (AppArmor `Unconfined` in `appArmorProfile` before 1.30) has
+    no effect and is not reported. A field behind a feature gate
     counts from the version whose API defines it, whatever the gate. The definitions start
     at 1.12: for an older version, only the fields that appeared after 1.12 are reported.
 
@@ -208,7 +210,7 @@ class InvalidField(Rule):
         version = format_kube_version(self.kube_version or since)
         return Violation((*path, key), f"{format_path((*path, key)[base:])} is not a field of {type_name} in "
                                        f"Kubernetes {version} (it came in {format_kube_version(since)}): the "
-                                       "API server drops it")
+                                       "API server drops it", dropped=True)
 
     def check_value(self, obj: K8sObject, path: Path, value: Any, spec: str,
                     base: int) -> Iterator[Violation]:
@@ -258,6 +260,6 @@ class InvalidField(Rule):
             return Violation((*path, right), f"{dropped}; did you mean {right}?", fix=fix, span=span)
         for other, place in ELSEWHERE.get(type_name, ()):
             if key in api_types()[other]:
-                return Violation(written, f"{dropped}; {key} belongs in {place}", span=span)
+                return Violation(written, f"{dropped}; {key} belongs in {place}", span=span, dropped=True)
         guess = f"; did you mean {' or '.join(meant)}?" if meant else ""
-        return Violation(written, dropped + guess, span=span)
+        return Violation(written, dropped + guess, span=span, dropped=True)

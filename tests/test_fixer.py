@@ -434,3 +434,22 @@ def test_suppressed_findings_are_not_fixed() -> None:
     suppressed = Suppression(in_source=True)
     state.result.findings = [dataclasses.replace(f, suppressed=suppressed) for f in state.result.findings]
     assert run.choose(state) == []
+
+
+def test_a_key_two_fixes_would_write_is_written_once() -> None:
+    # the rename of a misspelt runAsNonroot and run-as-non-root's insert both write runAsNonRoot
+    text = dedent("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+        spec:
+          securityContext:
+            runAsNonroot: true
+          containers:
+            - name: c
+              image: nginx
+        """)
+    outcome = fix_text(text, "invalid-field", "run-as-non-root", "duplicate-key")
+    assert outcome.text == text.replace("runAsNonroot", "runAsNonRoot")
+    assert outcome.result.findings == [] and outcome.left_out == []

@@ -308,3 +308,13 @@ def test_a_malformed_kube_version_is_refused(version: str) -> None:
 def test_a_kube_version_that_yaml_read_as_a_number_is_refused() -> None:
     with pytest.raises(ValueError, match=r'must be a string such as "1\.30", got the number 1\.3'):
         lint(NEWER_FIELDS, "invalid-field", options={"KL004": {"kube-version": 1.30}})
+
+
+def test_what_lies_under_a_field_the_api_server_drops_is_not_reported() -> None:
+    # on 1.29 the appArmorProfile field does not exist: Unconfined there confines nothing less
+    text = pod("appArmorProfile:\n          type: Unconfined")
+    options = {"KL004": {"kube-version": "1.29"}}
+    assert [f.rule.name for f in lint(text, "invalid-field", "apparmor-unconfined", options=options)] == [
+        "invalid-field"]
+    found = lint(text, "invalid-field", "apparmor-unconfined")
+    assert [f.rule.name for f in found] == ["apparmor-unconfined"]
