@@ -758,6 +758,19 @@ class FixSummary:
         )
 
 
+def at_original_lines(remaining: list[Finding], original: list[Finding]) -> list[Finding]:
+    """The findings that remain after fixing, each as the text before the fixes has it (where it was
+    there: one a fix brought is left as the fixed text has it)."""
+    before: dict[FindingKey, list[Finding]] = {}
+    for finding in original:
+        before.setdefault(finding_key(finding), []).append(finding)
+    out = []
+    for finding in remaining:
+        same = before.get(finding_key(finding))
+        out.append(same.pop(0) if same else finding)
+    return out
+
+
 def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO, color: bool = False) -> None:
     """Where a fixed text goes: with --diff, a diff on `out` (coloured as git colours one, when
     `color`); from standard input, the whole fixed stream on `out`; otherwise the file, rewritten in
@@ -771,6 +784,9 @@ def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO, color: 
         if outcome.changed:
             text = unified_diff(outcome.path, outcome.source.text, outcome.text)
             out.write((colored_diff(text) if color else text).encode("utf-8"))
+            if outcome.original is not None:  # the file is as it was: report at its lines, not the fix's
+                remaining, original = outcome.result.findings, outcome.original.findings
+                outcome.result.findings = at_original_lines(remaining, original)
     elif stdin:
         out.write(outcome.output())
     elif outcome.changed:

@@ -453,3 +453,23 @@ def test_a_key_two_fixes_would_write_is_written_once() -> None:
     outcome = fix_text(text, "invalid-field", "run-as-non-root", "duplicate-key")
     assert outcome.text == text.replace("runAsNonroot", "runAsNonRoot")
     assert outcome.result.findings == [] and outcome.left_out == []
+
+
+def test_diff_reports_what_remains_at_the_lines_of_the_file_as_it_is(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.yaml").write_text(dedent("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+        spec:
+          containers:
+            - name: c
+              image: nginx
+              securityContext:
+                privileged: true
+        """))
+    result = CliRunner().invoke(main, ["--diff", "--select", "KL101,KL306", "--format", "concise", "p.yaml"])
+    assert "+      type: RuntimeDefault" in result.stdout  # the safe seccomp fix, above privileged
+    assert 'p.yaml:10:9: KL101 container "c" runs privileged' in result.stderr
