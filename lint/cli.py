@@ -198,6 +198,9 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     from klint.render import RenderOptions
     from klint.reporters import Report, renderer
 
+    if statistics and output_format not in ("text", "concise", "full"):
+        raise click.UsageError(f"--statistics prints a table, not {output_format}: use it with --format "
+                               "text, concise or full (the report itself can go to --output FORMAT:FILE)")
     registry.use_policy_rules(_policy_rules(policy_paths, namespaces, all_namespaces, data_files, paths,
                                             exclude))
     render = RenderOptions(values=values_files, set=set_values, set_string=set_strings,

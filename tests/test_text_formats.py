@@ -74,9 +74,9 @@ def test_statistics_counts_per_rule() -> None:
     code, out, _ = klint("--select", "KL201,KL306,KL401", "--statistics", "agent.yaml")
     assert code == 1
     assert out.splitlines() == [
-        "1  KL201  host-network     [unsafe fix] 1",
+        "1  KL201  host-network     [unsafe fix] 1 fixable",
         "1  KL306  seccomp-profile  [*] 1 fixable",
-        "1  KL401  run-as-non-root  [unsafe fix] 1",
+        "1  KL401  run-as-non-root  [unsafe fix] 1 fixable",
         "Found 3 findings (1 high, 2 medium) in 1 of 1 file.",
     ]
 
@@ -112,3 +112,27 @@ def test_the_object_is_named_once_the_container_only_where_the_message_does_not(
     assert finding.container == "app" and describe_object(finding) == "DaemonSet agent"
     unnamed = dataclasses.replace(finding, message="no seccomp profile")  # as a plugin's message may be
     assert describe_object(unnamed) == "DaemonSet agent container app"
+
+
+def test_quiet_lists_one_line_a_finding_or_error_without_blank_lines() -> None:
+    Path("bad.yaml").write_text("kind: [\n")
+    Path("other.yaml").write_text(dedent(AGENT).replace("name: agent", "name: other"))
+    code, out, _ = klint("--select", "KL201", "-q", "agent.yaml", "bad.yaml", "other.yaml")
+    lines = out.splitlines()
+    assert code == 2 and len(lines) == 3 and "" not in lines
+    assert lines[1].startswith("bad.yaml:2:1: ERROR")
+
+
+def test_statistics_is_a_table_not_a_machine_format() -> None:
+    code, _, err = klint("--statistics", "--format", "sarif", "agent.yaml")
+    assert code == 2 and "--statistics prints a table, not sarif" in err
+
+
+def test_statistics_after_fix_says_what_was_fixed() -> None:
+    code, out, _ = klint("--select", "KL201,KL306", "--statistics", "--fix", "agent.yaml")
+    assert out.splitlines() == [
+        "1  KL201  host-network  [unsafe fix] 1 fixable",
+        "Found 1 finding (1 high) in 1 of 1 file.",
+        "Fixed 1 finding (1 file changed); 1 remain, 1 of them fixable with `--unsafe-fixes`.",
+    ]
+    assert code == 1

@@ -186,7 +186,7 @@ def _render(report: Report, color: bool, format_one: Callable[[Finding, str | No
                     block.append("")
                 block.append(format_one(finding, text_of(result, finding.path, read)))
         if block:
-            if lines:
+            if lines and not report.quiet:  # -q: the findings only, one a line
                 lines.append("")
             lines.extend(block)
     if report.quiet:
@@ -208,7 +208,7 @@ def render_statistics(report: Report, color: bool) -> str:
     for code, findings in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
         fixable = [f for f in findings if f.fix is not None and f.fix.applicable]
         safe = sum(1 for f in fixable if f.fix is not None and f.fix.applicability is Applicability.SAFE)
-        marker = f"[*] {safe} fixable" if safe else f"[unsafe fix] {len(fixable)}" if fixable else ""
+        marker = f"[*] {safe} fixable" if safe else f"[unsafe fix] {len(fixable)} fixable" if fixable else ""
         name = findings[0].rule.name
         rows.append((str(len(findings)), click.style(code, bold=True) if color else code, name, marker))
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
@@ -216,6 +216,8 @@ def render_statistics(report: Report, color: bool) -> str:
              .rstrip() for row in rows]
     if not report.quiet:
         lines.append(summary(report))
+        if report.fixes is not None:  # after --fix or --diff: what was fixed
+            lines.extend(fix_summary(report))
     return "".join(line + "\n" for line in lines)
 
 
