@@ -471,11 +471,17 @@ def windows_forbidden_fields(type_name: str) -> frozenset[str]:
 
 
 def typed_roots(obj: K8sObject) -> Iterator[tuple[Path, str]]:
-    """Where the object holds API structures of a known type (`api_types`), and which: the pod spec
-    of the kinds known to carry the core one (not custom resources, whose schemas may differ), the
-    rules of roles, the subjects and role reference of bindings."""
+    """Where the object holds API structures of a known type (`api_types`), and which: its metadata,
+    the pod spec (and its template's metadata) of the kinds known to carry the core one (not custom
+    resources, whose schemas may differ), the rules of roles, the subjects and role reference of
+    bindings."""
+    if isinstance(obj.get(("metadata",)), dict):  # every object's, custom resources' too
+        yield ("metadata",), "ObjectMeta"
     if obj.pod is not None and (obj.kind in POD_SPEC_PATHS or obj.kind in TEMPLATE_KINDS):
         yield obj.pod.path, "PodSpec"
+        template_metadata = (*obj.pod.path[:-1], "metadata")
+        if obj.pod.path[-1:] == ("spec",) and isinstance(obj.get(template_metadata), dict):
+            yield template_metadata, "ObjectMeta"
     if obj.kind in RBAC_ROLE_KINDS:
         for index, rule in enumerate(as_list(obj.get(("rules",)))):
             if isinstance(rule, dict):

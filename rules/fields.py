@@ -77,7 +77,8 @@ class InvalidField(Rule):
     ## What it checks
     The pod spec of Pods, pod templates and the built-in workloads (with its security
     contexts, capabilities, seccomp, AppArmor, SELinux and Windows options, containers,
-    volumes and resources), and the rules, subjects and role reference of RBAC objects,
+    volumes and resources), every object's metadata (a misspelt `namespace` deploys to the
+    default namespace), and the rules, subjects and role reference of RBAC objects,
     against the Kubernetes API's definitions (generated from the API's OpenAPI definitions
     of each Kubernetes version from 1.12 to 1.37, shipped with klint). Each field that the
     structure does not have is a finding, with the field it most likely meant (same letters
@@ -144,10 +145,11 @@ class InvalidField(Rule):
 
     ## Fix
     A misspelt key with one clear meaning, whose right spelling is not also written there
-    and whose value has the type of the field meant, is renamed. Unsafe: the value then
-    takes effect (a read-only root filesystem, a dropped capability), which changes how the
-    workload runs. Misplaced fields and wrong types have no automatic fix: move the field,
-    or write the value with its type.
+    and whose value has the type of the field meant, is renamed (not into an object's `name`
+    or `namespace`: that makes it another object). Unsafe: the value then takes effect (a
+    read-only root filesystem, a dropped capability), which changes how the workload runs.
+    Misplaced fields and wrong types have no automatic fix: move the field, or write the
+    value with its type.
     """
 
     code = "KL004"
@@ -254,8 +256,10 @@ class InvalidField(Rule):
             right = meant[0]
             # no rename when the field meant is written too, or when the value would not fit it (the
             # renamed field would be an error of its own: the API server would reject the object)
-            fix = None if right in data or not fits(data[key], fields[right]) else rename_key(
-                obj, written, right, Applicability.UNSAFE, f"rename {key} to {right}")
+            # nor for an object's name or namespace: renamed, the manifest is another object
+            renames_object = type_name == "ObjectMeta" and right in ("name", "namespace")
+            fix = None if right in data or renames_object or not fits(data[key], fields[right]) else \
+                rename_key(obj, written, right, Applicability.UNSAFE, f"rename {key} to {right}")
             # about the field meant, so that the rule checking that field does not report it missing too
             return Violation((*path, right), f"{dropped}; did you mean {right}?", fix=fix, span=span)
         for other, place in ELSEWHERE.get(type_name, ()):

@@ -33,7 +33,7 @@ TYPES = {
     "V1Sysctl": "Sysctl", "V1Volume": "Volume", "V1HostPathVolumeSource": "HostPathVolumeSource",
     "V1Container": "Container", "V1EphemeralContainer": "EphemeralContainer", "V1VolumeMount": "VolumeMount",
     "V1ResourceRequirements": "ResourceRequirements", "V1PolicyRule": "PolicyRule",
-    "RbacV1Subject": "Subject", "V1RoleRef": "RoleRef",
+    "RbacV1Subject": "Subject", "V1RoleRef": "RoleRef", "V1ObjectMeta": "ObjectMeta",
 }
 # The same structures' class names in older clients.
 FORMER_NAMES = {"RbacV1Subject": ["V1Subject"]}

@@ -318,3 +318,42 @@ def test_what_lies_under_a_field_the_api_server_drops_is_not_reported() -> None:
         "invalid-field"]
     found = lint(text, "invalid-field", "apparmor-unconfined")
     assert [f.rule.name for f in found] == ["apparmor-unconfined"]
+
+
+def test_metadata_is_checked_on_every_object_and_in_pod_templates() -> None:
+    text = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespce: prod
+        spec:
+          template:
+            metadata:
+              lables:
+                app: web
+            spec:
+              containers:
+                - name: app
+                  image: nginx:1.27
+        ---
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata:
+          name: w
+          annotations: [a]
+        """
+    found = lint(text, "invalid-field")
+    assert [f"{f.span.start_line}:{f.span.start_column} {f.message}" for f in found] == [
+        "5:3 metadata.namespce is not a field of ObjectMeta: the API server drops it (or rejects the "
+        "object); did you mean namespace?",
+        "9:7 spec.template.metadata.lables is not a field of ObjectMeta: the API server drops it (or rejects "
+        "the object); did you mean labels?",
+        "20:3 metadata.annotations is a list where the API expects a mapping: the API server rejects the "
+        "object"]
+
+
+def test_no_rename_into_an_objects_namespace_which_would_make_it_another_object() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespce: prod\n  lables: {}\n"
+    found = {f.message.split(" is ")[0]: f.fix for f in lint(text, "invalid-field")}
+    assert found["metadata.namespce"] is None and found["metadata.lables"] is not None
