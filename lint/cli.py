@@ -226,7 +226,9 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
                                         use_baseline=write_baseline is None)
         settings = configs.root
         rules = settings.enabled_rules()
-    except (config.ConfigError, ValueError) as err:
+    except config.ConfigError as err:  # the configuration file's fault: no usage banner
+        raise ConfigurationError(str(err)) from None
+    except ValueError as err:
         raise click.UsageError(str(err)) from None
 
     if beyond_known_pss_version(pss_version):
@@ -320,6 +322,12 @@ def _write_baseline(path: str, results: list[Any], settings: config.Settings) ->
         result.findings, result.baseline_matched = recorded.apply(result.findings)
     click.echo(f"klint: recorded {recorded.size()} findings in the baseline {path}", err=True)
     return replace(settings, baseline=recorded)
+
+
+class ConfigurationError(click.ClickException):
+    """A configuration file that cannot be used: exit 2, as a usage error, without the usage."""
+
+    exit_code = 2
 
 
 def _profile_settings(settings: config.Settings, seccomp_root: str | None, apparmor_dir: str | None,

@@ -238,7 +238,11 @@ def from_mapping(data: Any, origin: str) -> Settings:
         raise ConfigError(f"{origin}: the configuration must be a mapping")
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ConfigError(f"{origin}: unknown key {unknown[0]!r} (known keys: {', '.join(KEYS)})")
+        import difflib  # only for a configuration error: start-up time
+
+        meant = difflib.get_close_matches(unknown[0], KEYS, n=1)
+        guess = f"; did you mean {meant[0]!r}?" if meant else ""
+        raise ConfigError(f"{origin}: unknown key {unknown[0]!r}{guess} (known keys: {', '.join(KEYS)})")
     try:
         select = _strings(data.get("select", []), "select")
         ignore = _strings(data.get("ignore", []), "ignore")

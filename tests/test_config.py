@@ -242,7 +242,14 @@ def test_config_errors_exit_2_with_a_clear_message(tmp_path: Path, monkeypatch: 
     write(tmp_path / ".klint.yaml", content)
     code, output = run(tmp_path, monkeypatch, "pod.yaml")
     assert code == 2
-    assert message in output and "Traceback" not in output
+    assert message in output and "Traceback" not in output and "Usage:" not in output
+
+
+def test_a_misspelt_configuration_key_names_the_one_meant(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / ".klint.yaml", "selct: [KL101]\n")
+    code, output = run(tmp_path, monkeypatch, "pod.yaml")
+    assert code == 2 and "unknown key 'selct'; did you mean 'select'?" in output
 
 
 def test_flags_override_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
