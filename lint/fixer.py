@@ -224,7 +224,11 @@ class _Fixer:
         first = self.state(source.text)
         if isinstance(first, str):  # unreadable or skipped input: as lint reports it
             self.linted.data = None
-            return FixOutcome(source.path, source, source.text, self.linted)
+            # findings in the other documents of a stream with an input error wait for it to be mended
+            blocked = self.linted.problems and any(self.applies(finding) for finding in self.linted.findings)
+            return FixOutcome(source.path, source, source.text, self.linted,
+                              error="it has an input error: fixes wait until every document parses"
+                              if blocked else None)
         current = first
         applied: list[_Group] = []
         seen = {source.text}

@@ -473,3 +473,12 @@ def test_diff_reports_what_remains_at_the_lines_of_the_file_as_it_is(tmp_path: P
     result = CliRunner().invoke(main, ["--diff", "--select", "KL101,KL306", "--format", "concise", "p.yaml"])
     assert "+      type: RuntimeDefault" in result.stdout  # the safe seccomp fix, above privileged
     assert 'p.yaml:10:9: KL101 container "c" runs privileged' in result.stderr
+
+
+def test_a_stream_with_an_input_error_is_not_fixed_and_says_why(tmp_path: Path) -> None:
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c, image: x}]\n"
+            "---\nkind: [\n")
+    outcome = fix_text(text, "seccomp-profile")
+    assert outcome.text == text and outcome.fixed == []
+    assert outcome.error == "it has an input error: fixes wait until every document parses"
+    assert [f.rule.name for f in outcome.result.findings] == ["seccomp-profile"]
