@@ -56,6 +56,8 @@ class Renderer(Positions):
 
     def scalar(self, value: Any) -> str:
         style = self.style
+        if style.value_quote and isinstance(value, str) and not style.json:  # as the file writes strings
+            return quoted(value, style.value_quote)
         return render_scalar(value, style.quote, style.json)
 
     def key(self, name: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from klint.document import Document
+from klint.document import Document, resolve_plain
 from klint.edits.nodes import is_flow
 
 
@@ -22,6 +22,7 @@ class Style:
     quote: str  # '"' or "'": how strings that must be quoted are quoted
     key_quote: str  # '"' or "'" when the file quotes its keys (most of them), else ""
     json: bool  # a JSON document: keys and strings double-quoted, collections in flow style
+    value_quote: str = ""  # '"' or "'" when the file quotes its string values (most of them), else ""
 
 
 _STYLES: dict[int, tuple[Document, Style]] = {}
@@ -41,6 +42,7 @@ def document_style(document: Document) -> Style:
     scalars: Counter[int] = Counter()
     quotes: Counter[str] = Counter()
     keys: Counter[str] = Counter()
+    plain_strings = 0  # string values written without quotes
     seen: set[int] = set()
     stack: list[Node] = [document.root]
     while stack:
@@ -51,6 +53,8 @@ def document_style(document: Document) -> Style:
         if isinstance(node, ScalarNode):
             if node.style in ("'", '"'):
                 quotes[node.style] += 1
+            elif not node.style and isinstance(resolve_plain(node.value), str):
+                plain_strings += 1
         elif isinstance(node, MappingNode):
             for key, value in node.value:
                 stack.append(value)
@@ -74,15 +78,17 @@ def document_style(document: Document) -> Style:
                     (items if mapping else scalars)[width] += 1
     map_indent = _most_common(maps, lambda n: n > 0, 2)
     item_indent = _most_common(items, lambda n: n >= 2, _most_common(scalars, lambda n: n >= 2, 2))
+    quote = "'" if quotes["'"] > quotes['"'] else '"'
     style = Style(
         newline=_newline(text),
         map_indent=map_indent,
         seq_indent=_most_common(seqs, lambda n: n >= 0, map_indent),
         item_indent=item_indent,
         scalar_item_indent=_most_common(scalars, lambda n: n >= 2, item_indent),
-        quote="'" if quotes["'"] > quotes['"'] else '"',
+        quote=quote,
         key_quote=next((q for q, _ in keys.most_common(1) if q in ("'", '"')), ""),
         json=_is_json(document),
+        value_quote=quote if sum(quotes.values()) > plain_strings else "",
     )
     _STYLES.clear()  # fixes are built document by document: keeping others would keep their text alive
     _STYLES[id(document)] = (document, style)
