@@ -14,7 +14,7 @@ import itertools
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -328,6 +328,91 @@ class Entry(NamedTuple):
     value: Node
 
 
+class SourceMap(Mapping[Path, Entry]):
+    """A document's entries (path -> Entry), found on demand: a lookup walks the nodes from the root,
+    indexing the keys of each mapping it passes once. Made whole up front (a path and an entry per
+    value) the map took a third of the time of a parse, while a lint looks up a few paths per finding.
+    A walk does not see what a `<<` merge brings in, nor the entries under the earlier of two duplicate
+    keys: a document with either gets its map made whole (`whole_map`)."""
+
+    __slots__ = ("_keys", "_root", "_whole")
+
+    def __init__(self, root: Node) -> None:
+        self._root = root
+        self._keys: dict[int, dict[str, tuple[Node, Node]]] = {}  # by id of a mapping node
+        self._whole: dict[Path, Entry] | None = None
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        key: Node | None = None
+        node = self._root
+        for step in path:
+            if node.__class__ is MappingNode:
+                if not isinstance(step, str):
+                    return default
+                keys = self._keys.get(id(node))
+                if keys is None:
+                    keys = self._keys[id(node)] = {entry_key(k): (k, v) for k, v in node.value}
+                pair = keys.get(step)
+                if pair is None:
+                    return default
+                key, node = pair
+            elif node.__class__ is SequenceNode:
+                if not isinstance(step, int) or not 0 <= step < len(node.value):
+                    return default
+                key, node = None, node.value[step]
+            else:
+                return default
+        return _new_entry(Entry, (key, node))
+
+    def __getitem__(self, path: Path) -> Entry:
+        entry = self.get(path)
+        if entry is None:
+            raise KeyError(path)
+        return entry
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def whole(self) -> dict[Path, Entry]:
+        if self._whole is None:
+            self._whole = whole_map(self._root)
+        return self._whole
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.whole())
+
+    def __len__(self) -> int:
+        return len(self.whole())
+
+    def keys(self) -> KeysView[Path]:
+        return self.whole().keys()
+
+    def values(self) -> ValuesView[Entry]:
+        return self.whole().values()
+
+    def items(self) -> ItemsView[Path, Entry]:
+        return self.whole().items()
+
+
+def entry_key(node: Node) -> str:
+    """The JSON object key of a mapping key node (not a `<<` merge key)."""
+    if node.ctag is PLAIN_TAG:
+        return _plain_key(node.value)
+    return key_string(decode_scalar(node))  # type: ignore[arg-type]
+
+
+def whole_map(root: Node) -> dict[Path, Entry]:
+    """Every entry of a document, as the builder records them (its aliases already charged)."""
+    recorder = _Builder(None, record=True)
+    recorder.entries[()] = Entry(None, root)
+    recorder.build(root, (), 0)
+    return recorder.entries
+
+
+def _source_map(root: Node, builder: _Builder) -> Mapping[Path, Entry]:
+    return whole_map(root) if builder.merged or builder.duplicates else SourceMap(root)
+
+
 @dataclass(frozen=True)
 class DuplicateKey:
     path: Path
@@ -340,7 +425,7 @@ class Document:
     index: int  # position in the stream, 0-based
     root: Node
     data: Any
-    entries: dict[Path, Entry]
+    entries: Mapping[Path, Entry]  # a SourceMap, or a dict
     duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     template: str | None = None  # Helm's "# Source: chart/templates/x.yaml"
     fallback: str | None = None  # read by the pure composer, because the C composer refused this (why)
@@ -421,15 +506,18 @@ class _AliasBudget:
 
 
 class _Builder:
-    """Converts one composed document to data and its source map.
+    """Converts one composed document to data, and with `record` to its source map (`entries`).
 
     This visits every node of every input: scalars, the most common, are decoded where they are met
     rather than through `build`. `depth` counts collections; a collection visited again is an alias
-    (the composer hands out the anchored node itself), and what it repeats is charged to `aliases`."""
+    (the composer hands out the anchored node itself), and what it repeats is charged to `aliases`
+    (None: a second visit of a document, already charged)."""
 
-    def __init__(self, aliases: _AliasBudget) -> None:
+    def __init__(self, aliases: _AliasBudget | None, record: bool = False) -> None:
         self.entries: dict[Path, Entry] = {}
+        self.record = record
         self.duplicates: list[DuplicateKey] = []
+        self.merged = False  # whether a `<<` merge key was met
         self.aliases = aliases
         self.visited: set[int] = set()  # ids of this document's collections (its nodes stay alive)
 
@@ -451,25 +539,27 @@ class _Builder:
         aliases = self.aliases
         if id(node) not in self.visited:
             self.visited.add(id(node))
-            aliases.distinct += size
+            if aliases is not None:
+                aliases.distinct += size
             return True
-        aliases.expanded += size
-        if aliases.expanded > MIN_ALIAS_EXPANSION + EXPANSION_PER_NODE * aliases.distinct:
-            raise InputError("aliases expand this document beyond a sane size", *_position(node))
+        if aliases is not None:
+            aliases.expanded += size
+            if aliases.expanded > MIN_ALIAS_EXPANSION + EXPANSION_PER_NODE * aliases.distinct:
+                raise InputError("aliases expand this document beyond a sane size", *_position(node))
         return False
 
     # The two loops below visit every node of every input: scalars, the most common, are decoded in
-    # line (`decode_scalar`'s common cases) and entries made as bare tuples (`Entry`'s own constructor
-    # is a Python function), which halves the time of a build.
+    # line (`decode_scalar`'s common cases), entries made as bare tuples (`Entry`'s own constructor is
+    # a Python function) and paths only where they are needed.
 
     def build_sequence(self, node: SequenceNode, path: Path, depth: int) -> list[Any]:
         self.enter(node, depth)
-        entries = self.entries
+        entries = self.entries if self.record else None
         items: list[Any] = []
         append = items.append
         for index, item in enumerate(node.value):
-            item_path = path + (index,)  # noqa: RUF005 (twice as fast as unpacking, on every item)
-            entries[item_path] = _new_entry(Entry, (None, item))
+            if entries is not None:
+                entries[path + (index,)] = _new_entry(Entry, (None, item))  # noqa: RUF005 (faster)
             if item.__class__ is ScalarNode:
                 tag = item.ctag
                 if tag is PLAIN_TAG:
@@ -480,12 +570,12 @@ class _Builder:
                 else:
                     append(item.value if tag is _STR_TAG else decode_scalar(item))
             else:
-                append(self.build(item, item_path, depth + 1))
+                append(self.build(item, path + (index,), depth + 1))  # noqa: RUF005 (faster)
         return items
 
     def build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         first_visit = self.enter(node, depth)
-        entries = self.entries
+        entries = self.entries if self.record else None
         out: dict[str, Any] = {}
         # The keys written here, once a key is merged in (it may be overridden); before that, `out`.
         written: set[str] | dict[str, Any] = out
@@ -505,12 +595,12 @@ class _Builder:
                 continue
             else:
                 key = key_string(decode_scalar(key_node))
-            value_path = path + (key,)  # noqa: RUF005 (twice as fast as unpacking, on every entry)
             if key in written and first_visit:  # once, where it is written, not again at each alias
-                self.duplicates.append(DuplicateKey(value_path, key_node))
+                self.duplicates.append(DuplicateKey(path + (key,), key_node))  # noqa: RUF005
             if written is not out:
                 written.add(key)  # type: ignore[union-attr]
-            entries[value_path] = _new_entry(Entry, (key_node, value_node))
+            if entries is not None:
+                entries[path + (key,)] = _new_entry(Entry, (key_node, value_node))  # noqa: RUF005
             if value_node.__class__ is ScalarNode:
                 tag = value_node.ctag
                 if tag is PLAIN_TAG:
@@ -521,12 +611,13 @@ class _Builder:
                 else:
                     out[key] = value_node.value if tag is _STR_TAG else decode_scalar(value_node)
             else:
-                out[key] = self.build(value_node, value_path, depth + 1)
+                out[key] = self.build(value_node, path + (key,), depth + 1)  # noqa: RUF005 (faster)
         return out
 
     def merge(self, key: Node, value: Node, out: dict[str, Any], path: Path, depth: int) -> None:
         # go-yaml v2 merges in place: the merged keys overwrite earlier ones; for a sequence of
         # maps it walks the list backwards so that the first map wins.
+        self.merged = True
         if isinstance(value, MappingNode):
             out.update(self.build_mapping(value, path, depth + 1))
         elif isinstance(value, SequenceNode) and all(isinstance(v, MappingNode) for v in value.value):
@@ -580,8 +671,8 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
                 if root is None:
                     break
                 builder = _Builder(aliases)
-                builder.entries[()] = Entry(None, root)
                 data = builder.build(root, (), 0)
+                entries = _source_map(root, builder)
             finally:
                 if collecting:
                     gc.enable()
@@ -591,8 +682,7 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
                     position = bisect.bisect_right(template_offsets, root.start_mark.index) - 1
                     if position >= 0 and template_offsets[position] > previous_end:
                         template = templates[position][1]
-                yield Document(source, index, root, data, builder.entries, builder.duplicates, template,
-                               fallback)
+                yield Document(source, index, root, data, entries, builder.duplicates, template, fallback)
             previous_end = root.end_mark.index
             index += 1
     finally:
