@@ -281,13 +281,15 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
     document: Document = obj.document
     findings = []
     for rule in rules:
-        severity = settings.severity_of(rule)
         try:
             violations = list(rule.check(obj))
         except RuleError as err:
             if problems is not None and err.problem not in problems:
                 problems.append(err.problem)
             continue
+        if not violations:  # most rules pass
+            continue
+        severity = settings.severity_of(rule)
         for violation in violations:
             findings.append(Finding(
                 rule=rule,
@@ -304,6 +306,8 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                 identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container,
                           *((violation.message,) if rule.identified_by_message else ())),
             ))
+    if not findings:
+        return findings
     reported = {(finding.rule.name, finding.field) for finding in findings}
     explained = {finding.field for finding in findings if finding.rule.explains_fields}
     return [finding for finding in findings
