@@ -298,10 +298,19 @@ def decode_scalar(node: ScalarNode) -> Any:
 
 def _plain_key(text: str) -> str:
     """A plain scalar key as a JSON object key; most are names, which need no decoding. Names are
-    interned: every document repeats them, and the engine keeps each object's data to the end."""
-    if text[:1].isalpha() and text not in _WORDS:
-        return sys.intern(text)
-    return key_string(resolve_plain(text))
+    interned: every document repeats them, and the engine keeps each object's data to the end. The
+    keys met are remembered (`_PLAIN_KEYS`, up to a bound): inputs use few."""
+    key = _PLAIN_KEYS.get(text)
+    if key is None:
+        name = text[:1].isalpha() and text not in _WORDS
+        key = sys.intern(text) if name else key_string(resolve_plain(text))
+        if len(_PLAIN_KEYS) < _MAX_PLAIN_KEYS:
+            _PLAIN_KEYS[text] = key
+    return key
+
+
+_PLAIN_KEYS: dict[str, str] = {}
+_MAX_PLAIN_KEYS = 50_000
 
 
 def key_string(value: Any) -> str:
@@ -335,33 +344,41 @@ class SourceMap(Mapping[Path, Entry]):
     A walk does not see what a `<<` merge brings in, nor the entries under the earlier of two duplicate
     keys: a document with either gets its map made whole (`whole_map`)."""
 
-    __slots__ = ("_keys", "_root", "_whole")
+    __slots__ = ("_found", "_keys", "_root", "_whole")
 
     def __init__(self, root: Node) -> None:
         self._root = root
+        self._found: dict[Path, Entry | None] = {}
         self._keys: dict[int, dict[str, tuple[Node, Node]]] = {}  # by id of a mapping node
         self._whole: dict[Path, Entry] | None = None
 
     def get(self, path: Path, default: Any = None) -> Any:
+        # rules and fix builders ask for the same paths (and their prefixes) again and again
+        found = self._found.get(path, _NOT_FOUND)
+        if found is _NOT_FOUND:
+            found = self._found[path] = self._walk(path)
+        return default if found is None else found
+
+    def _walk(self, path: Path) -> Entry | None:
         key: Node | None = None
         node = self._root
         for step in path:
             if node.__class__ is MappingNode:
                 if not isinstance(step, str):
-                    return default
+                    return None
                 keys = self._keys.get(id(node))
                 if keys is None:
                     keys = self._keys[id(node)] = {entry_key(k): (k, v) for k, v in node.value}
                 pair = keys.get(step)
                 if pair is None:
-                    return default
+                    return None
                 key, node = pair
             elif node.__class__ is SequenceNode:
                 if not isinstance(step, int) or not 0 <= step < len(node.value):
-                    return default
+                    return None
                 key, node = None, node.value[step]
             else:
-                return default
+                return None
         return _new_entry(Entry, (key, node))
 
     def __getitem__(self, path: Path) -> Entry:
@@ -392,6 +409,9 @@ class SourceMap(Mapping[Path, Entry]):
 
     def items(self) -> ItemsView[Path, Entry]:
         return self.whole().items()
+
+
+_NOT_FOUND = object()
 
 
 def entry_key(node: Node) -> str:
@@ -588,7 +608,7 @@ class _Builder:
                     written = set(written)
                     self.merge(key_node, value_node, out, path, depth)
                     continue
-                key = _plain_key(text)
+                key = _PLAIN_KEYS.get(text) or _plain_key(text)
             elif text == "<<" and str(key_node.ctag) == MERGE_TAG:
                 written = set(written)
                 self.merge(key_node, value_node, out, path, depth)
