@@ -33,8 +33,8 @@ _CHART_ACTION = re.compile(
     r"|\btoYaml\s)")
 HELM_HINT = "raw Helm template: lint the rendered output instead (helm template CHART | klint -)"
 # Strategic-merge patch directives: a kustomize patch is a partial object, only whole in the build.
-_PATCH_DIRECTIVE = re.compile(
-    r"^[ \t-]*(?:\$patch|\$retainKeys|\$setElementOrder/|\$deleteFromPrimitiveList/)", re.MULTILINE)
+_PATCH_DIRECTIVES = ("$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/")
+_PATCH_DIRECTIVE = re.compile(rf"^[ \t-]*(?:{'|'.join(map(re.escape, _PATCH_DIRECTIVES))})", re.MULTILINE)
 PATCH_HINT = "kustomize patch (a partial object): lint the kustomization that applies it (klint DIR)"
 
 
@@ -151,6 +151,13 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
     return False
 
 
+def _is_patch(text: str) -> bool:
+    # the directives looked for first: the regular expression tries every line start
+    if not any(directive in text for directive in _PATCH_DIRECTIVES):
+        return False
+    return _PATCH_DIRECTIVE.search(text) is not None
+
+
 def lint_source(source: Source, rules: list[Rule], settings: Settings,
                 origin: OriginMap | None = None, keep_data: bool = False) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
@@ -192,7 +199,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
                           problems=[Problem(source.path, line, column, f"AppArmor profile: {err.message}")])
     if apparmor is not None:  # an AppArmor profile file: text of its own language, not YAML
         return _lint_profiles(result, apparmor, rules, settings)
-    if "$" in source.text and _PATCH_DIRECTIVE.search(source.text):
+    if _is_patch(source.text):
         return FileResult(source.path, source, skipped=PATCH_HINT)
     suppressions = FileSuppressions(source, rules, settings)
     stream = Stream()
