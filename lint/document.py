@@ -651,7 +651,23 @@ def _position(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-_HELM_SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
+_HELM_SOURCE = "# Source: "
+_HELM_SOURCE_LINE = re.compile(r"# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
+
+
+def _helm_templates(text: str) -> list[tuple[int, str]]:
+    """Where each `# Source: chart/templates/x.yaml` line of Helm's output starts, and its template.
+    (The comment is found with `str.find`: an expression starting `^` would be tried at every
+    character of the text.)"""
+    found = []
+    start = text.find(_HELM_SOURCE)
+    while start >= 0:
+        if start == 0 or text[start - 1] == "\n":
+            match = _HELM_SOURCE_LINE.match(text, start)
+            if match:
+                found.append((start, match.group(1)))
+        start = text.find(_HELM_SOURCE, start + 1)
+    return found
 
 
 def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
@@ -663,7 +679,7 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
     on, with the same resolver, builder and limits; its documents say so (`Document.fallback`). The
     input is an error only when the pure composer refuses it too."""
     text = source.text
-    templates = [(m.start(), m.group(1)) for m in _HELM_SOURCE.finditer(text)] if "# Source: " in text else []
+    templates = _helm_templates(text)
     template_offsets = [offset for offset, _ in templates]
     if not pure and C_COMPOSER and _may_nest_deeply(text):
         _check_nesting(text)
