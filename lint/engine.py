@@ -153,7 +153,7 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
 
 def _is_patch(text: str) -> bool:
     # the directives looked for first: the regular expression tries every line start
-    if not any(directive in text for directive in _PATCH_DIRECTIVES):
+    if "$" not in text or not any(directive in text for directive in _PATCH_DIRECTIVES):
         return False
     return _PATCH_DIRECTIVE.search(text) is not None
 
