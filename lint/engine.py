@@ -17,7 +17,7 @@ from klint.k8s import RELATED_KINDS, K8sObject, ObjectRef, Stream, format_path, 
 from klint.profiles import ProfileDocument, ProfileRule
 from klint.profiles.apparmor import AppArmorSyntaxError
 from klint.profiles.recognise import apparmor_profiles, document_profile, object_profiles
-from klint.rule import Rule, Severity
+from klint.rule import KindRule, PodRule, Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 from klint.suppress import FileSuppressions
 
@@ -278,7 +278,36 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
 
 def applicable_rules(obj: K8sObject, rules: list[Rule]) -> list[Rule]:
     """The rules that have something to check in `obj`: the only ones that run on it."""
-    return [rule for rule in rules if rule.applies_to(obj)]
+    has_pod = obj.pod is not None
+    key = (tuple(rules), obj.kind, has_pod)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _plan(rules, obj.kind, has_pod)
+    return [rule for rule, ask in plan if not ask or rule.applies_to(obj)]
+
+
+# The base classes' `applies_to` read only an object's kind and whether it has a pod spec: for a run's
+# rules and one kind, which of them apply is found once (a lint asks of every rule for every object).
+_STATIC_APPLIES_TO = {Rule.applies_to, KindRule.applies_to, PodRule.applies_to}
+_PLANS: dict[tuple[tuple[Rule, ...], str, bool], list[tuple[Rule, bool]]] = {}
+
+
+def _plan(rules: list[Rule], kind: str, has_pod: bool) -> list[tuple[Rule, bool]]:
+    """The rules that may apply to an object of `kind` (with a pod spec or not), each with whether its
+    own `applies_to` must still be asked."""
+    if len(_PLANS) > 1000:  # runs use one set of rules: only tests make many
+        _PLANS.clear()
+    plan = []
+    for rule in rules:
+        method = type(rule).applies_to
+        if method not in _STATIC_APPLIES_TO:
+            plan.append((rule, True))
+        elif method is KindRule.applies_to:
+            if kind in rule.kinds:  # type: ignore[attr-defined]
+                plan.append((rule, False))
+        elif has_pod or (method is Rule.applies_to and rule.pss is None):
+            plan.append((rule, False))
+    return plan
 
 
 def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
