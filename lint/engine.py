@@ -17,7 +17,7 @@ from klint.k8s import RELATED_KINDS, K8sObject, ObjectRef, Stream, format_path, 
 from klint.profiles import ProfileDocument, ProfileRule
 from klint.profiles.apparmor import AppArmorSyntaxError
 from klint.profiles.recognise import apparmor_profiles, document_profile, object_profiles
-from klint.rule import Rule, Severity
+from klint.rule import KindRule, PodRule, Rule, Severity
 from klint.source import Source, SourceDecodeError, Span
 from klint.suppress import FileSuppressions
 
@@ -33,8 +33,8 @@ _CHART_ACTION = re.compile(
     r"|\btoYaml\s)")
 HELM_HINT = "raw Helm template: lint the rendered output instead (helm template CHART | klint -)"
 # Strategic-merge patch directives: a kustomize patch is a partial object, only whole in the build.
-_PATCH_DIRECTIVE = re.compile(
-    r"^[ \t-]*(?:\$patch|\$retainKeys|\$setElementOrder/|\$deleteFromPrimitiveList/)", re.MULTILINE)
+_PATCH_DIRECTIVES = ("$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/")
+_PATCH_DIRECTIVE = re.compile(rf"^[ \t-]*(?:{'|'.join(map(re.escape, _PATCH_DIRECTIVES))})", re.MULTILINE)
 PATCH_HINT = "kustomize patch (a partial object): lint the kustomization that applies it (klint DIR)"
 
 
@@ -151,6 +151,13 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
     return False
 
 
+def _is_patch(text: str) -> bool:
+    # the directives looked for first: the regular expression tries every line start
+    if "$" not in text or not any(directive in text for directive in _PATCH_DIRECTIVES):
+        return False
+    return _PATCH_DIRECTIVE.search(text) is not None
+
+
 def lint_source(source: Source, rules: list[Rule], settings: Settings,
                 origin: OriginMap | None = None, keep_data: bool = False) -> FileResult:
     """A raw Helm template is skipped as a whole: text with `{{` that is not YAML (the actions break it),
@@ -192,7 +199,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
                           problems=[Problem(source.path, line, column, f"AppArmor profile: {err.message}")])
     if apparmor is not None:  # an AppArmor profile file: text of its own language, not YAML
         return _lint_profiles(result, apparmor, rules, settings)
-    if "$" in source.text and _PATCH_DIRECTIVE.search(source.text):
+    if _is_patch(source.text):
         return FileResult(source.path, source, skipped=PATCH_HINT)
     suppressions = FileSuppressions(source, rules, settings)
     stream = Stream()
@@ -271,7 +278,36 @@ def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: 
 
 def applicable_rules(obj: K8sObject, rules: list[Rule]) -> list[Rule]:
     """The rules that have something to check in `obj`: the only ones that run on it."""
-    return [rule for rule in rules if rule.applies_to(obj)]
+    has_pod = obj.pod is not None
+    key = (tuple(rules), obj.kind, has_pod)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _plan(rules, obj.kind, has_pod)
+    return [rule for rule, ask in plan if not ask or rule.applies_to(obj)]
+
+
+# The base classes' `applies_to` read only an object's kind and whether it has a pod spec: for a run's
+# rules and one kind, which of them apply is found once (a lint asks of every rule for every object).
+_STATIC_APPLIES_TO = {Rule.applies_to, KindRule.applies_to, PodRule.applies_to}
+_PLANS: dict[tuple[tuple[Rule, ...], str, bool], list[tuple[Rule, bool]]] = {}
+
+
+def _plan(rules: list[Rule], kind: str, has_pod: bool) -> list[tuple[Rule, bool]]:
+    """The rules that may apply to an object of `kind` (with a pod spec or not), each with whether its
+    own `applies_to` must still be asked."""
+    if len(_PLANS) > 1000:  # runs use one set of rules: only tests make many
+        _PLANS.clear()
+    plan = []
+    for rule in rules:
+        method = type(rule).applies_to
+        if method not in _STATIC_APPLIES_TO:
+            plan.append((rule, True))
+        elif method is KindRule.applies_to:
+            if kind in rule.kinds:  # type: ignore[attr-defined]
+                plan.append((rule, False))
+        elif has_pod or (method is Rule.applies_to and rule.pss is None):
+            plan.append((rule, False))
+    return plan
 
 
 def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
@@ -282,13 +318,15 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
     findings = []
     dropped: set[Path] = set()  # fields the API server drops (see Violation.dropped)
     for rule in rules:
-        severity = settings.severity_of(rule)
         try:
             violations = list(rule.check(obj))
         except RuleError as err:
             if problems is not None and err.problem not in problems:
                 problems.append(err.problem)
             continue
+        if not violations:  # most rules pass
+            continue
+        severity = settings.severity_of(rule)
         for violation in violations:
             if violation.dropped and rule.explains_fields:
                 dropped.add(violation.path)
@@ -307,6 +345,8 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
                 identity=(rule.code, obj.ref.identity, obj.stable_path(violation.path), violation.container,
                           *((violation.message,) if rule.identified_by_message else ())),
             ))
+    if not findings:
+        return findings
     reported = {(finding.rule.name, finding.field) for finding in findings}
     explained = {finding.field for finding in findings if finding.rule.explains_fields}
     return [finding for finding in findings

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from klint.document import Document, Path
 from klint.source import Span
@@ -321,9 +321,9 @@ def is_object(data: Any) -> bool:
             and isinstance(data.get("kind"), str) and bool(data["kind"]))
 
 
-@dataclass(frozen=True)
-class Setting:
-    """A field's effective value and the path that supplies it (or, when unset, where it would go)."""
+class Setting(NamedTuple):
+    """A field's effective value and the path that supplies it (or, when unset, where it would go).
+    (A named tuple: rules ask for several per container, and it is the cheapest to make.)"""
 
     value: Any
     path: Path
@@ -338,6 +338,9 @@ class PodSpec:
         self.obj = obj
         self.path = path
         self.data = data
+        # asked for by most rules, several times: made once
+        self.security_context: dict[str, Any] = as_dict(data.get("securityContext"))
+        self.security_context_path: Path = (*path, "securityContext")
 
     @property
     def metadata_path(self) -> Path:
@@ -346,14 +349,6 @@ class PodSpec:
     @property
     def annotations(self) -> dict[str, Any]:
         return as_dict(lookup(self.obj.data, (*self.metadata_path, "annotations")))
-
-    @property
-    def security_context(self) -> dict[str, Any]:
-        return as_dict(self.data.get("securityContext"))
-
-    @property
-    def security_context_path(self) -> Path:
-        return (*self.path, "securityContext")
 
     @property
     def is_windows(self) -> bool:
@@ -391,14 +386,9 @@ class Container:
         self.path: Path = (*pod.path, group, index)
         name = data.get("name")
         self.name = str(name) if name else f"{group}[{index}]"
-
-    @property
-    def security_context(self) -> dict[str, Any]:
-        return as_dict(self.data.get("securityContext"))
-
-    @property
-    def security_context_path(self) -> Path:
-        return (*self.path, "securityContext")
+        # asked for by most rules, several times: made once
+        self.security_context: dict[str, Any] = as_dict(data.get("securityContext"))
+        self.security_context_path: Path = (*self.path, "securityContext")
 
     def field(self, *names: str | int) -> Setting:
         return Setting(lookup(self.data, names), (*self.path, *names))

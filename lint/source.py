@@ -11,8 +11,10 @@ import bisect
 import codecs
 from array import array
 from dataclasses import dataclass, field
+from itertools import accumulate, islice
 
 BOM = "\ufeff"
+_ONE = 1
 
 
 class SourceDecodeError(ValueError):
@@ -94,12 +96,10 @@ class Source:
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
         if not self._line_starts:
+            # each line starts after the ones before it and their LFs (summed in C, not line by line)
+            lines = self.text.split("\n")
             starts = array("q", [0])
-            find = self.text.find
-            i = find("\n")
-            while i != -1:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
+            starts.extend(accumulate(map(_ONE.__add__, map(len, islice(lines, len(lines) - 1)))))
             self._line_starts = starts
         line = bisect.bisect_right(self._line_starts, offset) - 1
         return line + 1, offset - self._line_starts[line] + 1

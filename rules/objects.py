@@ -38,6 +38,13 @@ def names_credential(key: str) -> bool:
     return key.endswith(CREDENTIAL_KEY_ENDINGS)
 
 
+def may_name_credential(text: str) -> bool:
+    """Whether some word of `text` may be a key that `names_credential` accepts: a quick test before
+    reading an embedded file line by line."""
+    lowered = text.lower().replace("-", "_")
+    return any(ending in lowered for ending in CREDENTIAL_KEY_ENDINGS)
+
+
 def is_literal(value: str) -> bool:
     """Whether a value is a credential itself, not a reference to one or a placeholder."""
     return PLACEHOLDER.match(value.strip().strip("\"'")) is None
@@ -191,7 +198,7 @@ class ConfigMapCredentials(KindRule):
                 yield Violation(path, f'ConfigMap "{obj.ref.name}" holds a private key in data.{key}; '
                                       "move it to a Secret")
                 continue
-            for line in value.splitlines():
+            for line in value.splitlines() if may_name_credential(value) else ():
                 match = ASSIGNMENT.match(line)
                 if match and names_credential(match.group(1)) and is_literal(match.group(2)):
                     yield Violation(path, f'ConfigMap "{obj.ref.name}" holds a credential in data.{key} (its '

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from klint.document import Document, InputError, parse_documents
+from klint.document import Document, Entry, InputError, parse_documents
 from klint.source import Source, Span
 
 
@@ -418,3 +418,67 @@ def test_documents_before_an_error_are_still_produced() -> None:
 def test_a_mapping_key_must_be_a_scalar() -> None:
     err = error("? [a, b]\n: 1\n")
     assert "key" in err.message and (err.line, err.column) == (1, 3)
+
+
+# --- the source map, found on demand -------------------------------------------------------------
+
+SOURCE_MAPS = {
+    "lists and nested keys": """
+        spec:
+          containers:
+            - name: app
+              env: [{name: A, value: "1"}, {name: B}]
+            - name: side
+              "quoted": 'x'
+          1: one
+          true: yes
+          ~: null
+        """,
+    "aliases": """
+        base: &base {a: {b: 1}, c: [1, 2]}
+        one: *base
+        two: [*base, *base]
+        """,
+    "merge keys": """
+        base: &base {a: 1, b: {c: 2}}
+        merged:
+          <<: *base
+          b: {d: 3}
+        """,
+    "duplicate keys": """
+        a: {x: 1}
+        a: {z: 2}
+        """,
+}
+
+
+def _marks(entry: Entry | None) -> object:
+    if entry is None:
+        return None
+    key, value = entry.key, entry.value
+    return (None if key is None else key.start_mark.index, value.start_mark.index, value.end_mark.index)
+
+
+@pytest.mark.parametrize("text", SOURCE_MAPS.values(), ids=SOURCE_MAPS.keys())
+def test_source_map_lookups_find_what_the_whole_map_holds(text: str) -> None:
+    from klint.document import whole_map
+
+    document = one(text)
+    whole = whole_map(document.root)
+    probes = {path + extra for path in whole for extra in ((), ("absent",), (0,), (5,), (-1,))}
+    for path in sorted(probes, key=repr):  # lookups first: the whole map is made on first iteration
+        assert _marks(document.entries.get(path)) == _marks(whole.get(path)), path
+        assert (path in document.entries) == (path in whole), path
+    assert [(path, _marks(entry)) for path, entry in document.entries.items()] == \
+        [(path, _marks(entry)) for path, entry in whole.items()]
+    assert document.entries[()].value is document.root
+    with pytest.raises(KeyError):
+        document.entries[("absent", 0)]
+
+
+def test_a_key_merged_in_and_entries_under_a_duplicate_key_are_in_the_source_map() -> None:
+    merged = one(SOURCE_MAPS["merge keys"])
+    assert merged.span(("merged", "a")).start_line == 1  # where the anchored mapping writes it
+    assert ("merged", "b", "c") in merged.entries  # under the merged `b`, overridden in the data
+    duplicated = one(SOURCE_MAPS["duplicate keys"])
+    assert ("a", "x") in duplicated.entries and duplicated.data == {"a": {"z": 2}}

@@ -169,11 +169,13 @@ def render_concise(report: Report, color: bool) -> str:
 
 def render_full(report: Report, color: bool) -> str:
     return _render(report, color, lambda finding, text: format_full(finding, color, text, report.show_fixes),
-                   blank_between=True)
+                   blank_between=True, quotes=True)
 
 
 def _render(report: Report, color: bool, format_one: Callable[[Finding, str | None], str],
-            blank_between: bool = False) -> str:
+            blank_between: bool = False, quotes: bool = False) -> str:
+    """`format_one` formats a finding, given the text it is in when it `quotes` it (else None: a report
+    whose sources were not kept would read each file again)."""
     lines: list[str] = []
     read: dict[str, str | None] = {}  # template files, for the code frames of a render's findings
     for result in report.results:
@@ -184,7 +186,7 @@ def _render(report: Report, color: bool, format_one: Callable[[Finding, str | No
             if finding.suppressed is None:
                 if blank_between and block:
                     block.append("")
-                block.append(format_one(finding, text_of(result, finding.path, read)))
+                block.append(format_one(finding, text_of(result, finding.path, read) if quotes else None))
         if block:
             if lines and not report.quiet:  # -q: the findings only, one a line
                 lines.append("")

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 def meta_findings(suppressions: FileSuppressions, directives: list[Directive]) -> list[Finding]:
+    if not directives:  # most inputs: no need to look for the rules
+        return []
     enabled = {rule.code: rule for rule in suppressions.rules}
     unused, blanket = enabled.get(UNUSED_SUPPRESSION), enabled.get(BLANKET_SUPPRESSION)
     if unused is None and blanket is None:

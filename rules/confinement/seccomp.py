@@ -226,12 +226,13 @@ class SeccompProfile(PodRule):
         pod_profile = pod.field("securityContext", "seccompProfile")
         if pod_profile.value is not None:
             return  # every container inherits it; a bad one is seccomp-unconfined's finding
-        fix = None if pod.is_windows else set_field(
-            obj, pod_profile.path, {"type": "RuntimeDefault"}, Applicability.SAFE,
-            "set the pod's securityContext.seccompProfile.type: RuntimeDefault")
+        fix: Fix | None = None
         for container in pod.containers:
             setting = container.own("seccompProfile")
             if setting.value is None:
+                if fix is None and not pod.is_windows:  # built once, and only for a finding
+                    fix = set_field(obj, pod_profile.path, {"type": "RuntimeDefault"}, Applicability.SAFE,
+                                    "set the pod's securityContext.seccompProfile.type: RuntimeDefault")
                 yield Violation(
                     (*setting.path, "type"),
                     f'container "{container.name}" has no seccomp profile (neither it nor the pod sets '
