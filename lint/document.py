@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover - exercised by the fallback test through
 
 from ruamel.yaml.loader import SafeLoader as _PureBaseLoader
 
-Path = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 PLAIN = "!klint/plain"  # the tag we give untagged plain scalars so that we decode them ourselves
 STR_TAG = "tag:yaml.org,2002:str"
@@ -337,7 +337,7 @@ class Entry(NamedTuple):
     value: Node
 
 
-class SourceMap(Mapping[Path, Entry]):
+class SourceMap(Mapping[FieldPath, Entry]):
     """A document's entries (path -> Entry), found on demand: a lookup walks the nodes from the root,
     indexing the keys of each mapping it passes once. Made whole up front (a path and an entry per
     value) the map took a third of the time of a parse, while a lint looks up a few paths per finding.
@@ -348,18 +348,18 @@ class SourceMap(Mapping[Path, Entry]):
 
     def __init__(self, root: Node) -> None:
         self._root = root
-        self._found: dict[Path, Entry | None] = {}
+        self._found: dict[FieldPath, Entry | None] = {}
         self._keys: dict[int, dict[str, tuple[Node, Node]]] = {}  # by id of a mapping node
-        self._whole: dict[Path, Entry] | None = None
+        self._whole: dict[FieldPath, Entry] | None = None
 
-    def get(self, path: Path, default: Any = None) -> Any:
+    def get(self, path: FieldPath, default: Any = None) -> Any:
         # rules and fix builders ask for the same paths (and their prefixes) again and again
         found = self._found.get(path, _NOT_FOUND)
         if found is _NOT_FOUND:
             found = self._found[path] = self._walk(path)
         return default if found is None else found
 
-    def _walk(self, path: Path) -> Entry | None:
+    def _walk(self, path: FieldPath) -> Entry | None:
         key: Node | None = None
         node = self._root
         for step in path:
@@ -381,7 +381,7 @@ class SourceMap(Mapping[Path, Entry]):
                 return None
         return _new_entry(Entry, (key, node))
 
-    def __getitem__(self, path: Path) -> Entry:
+    def __getitem__(self, path: FieldPath) -> Entry:
         entry = self.get(path)
         if entry is None:
             raise KeyError(path)
@@ -390,24 +390,24 @@ class SourceMap(Mapping[Path, Entry]):
     def __contains__(self, path: object) -> bool:
         return isinstance(path, tuple) and self.get(path) is not None
 
-    def whole(self) -> dict[Path, Entry]:
+    def whole(self) -> dict[FieldPath, Entry]:
         if self._whole is None:
             self._whole = whole_map(self._root)
         return self._whole
 
-    def __iter__(self) -> Iterator[Path]:
+    def __iter__(self) -> Iterator[FieldPath]:
         return iter(self.whole())
 
     def __len__(self) -> int:
         return len(self.whole())
 
-    def keys(self) -> KeysView[Path]:
+    def keys(self) -> KeysView[FieldPath]:
         return self.whole().keys()
 
     def values(self) -> ValuesView[Entry]:
         return self.whole().values()
 
-    def items(self) -> ItemsView[Path, Entry]:
+    def items(self) -> ItemsView[FieldPath, Entry]:
         return self.whole().items()
 
 
@@ -421,7 +421,7 @@ def entry_key(node: Node) -> str:
     return key_string(decode_scalar(node))  # type: ignore[arg-type]
 
 
-def whole_map(root: Node) -> dict[Path, Entry]:
+def whole_map(root: Node) -> dict[FieldPath, Entry]:
     """Every entry of a document, as the builder records them (its aliases already charged)."""
     recorder = _Builder(None, record=True)
     recorder.entries[()] = Entry(None, root)
@@ -429,13 +429,13 @@ def whole_map(root: Node) -> dict[Path, Entry]:
     return recorder.entries
 
 
-def _source_map(root: Node, builder: _Builder) -> Mapping[Path, Entry]:
+def _source_map(root: Node, builder: _Builder) -> Mapping[FieldPath, Entry]:
     return whole_map(root) if builder.merged or builder.duplicates else SourceMap(root)
 
 
 @dataclass(frozen=True)
 class DuplicateKey:
-    path: Path
+    path: FieldPath
     key: Node
 
 
@@ -445,7 +445,7 @@ class Document:
     index: int  # position in the stream, 0-based
     root: Node
     data: Any
-    entries: Mapping[Path, Entry]  # a SourceMap, or a dict
+    entries: Mapping[FieldPath, Entry]  # a SourceMap, or a dict
     duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     template: str | None = None  # Helm's "# Source: chart/templates/x.yaml"
     fallback: str | None = None  # read by the pure composer, because the C composer refused this (why)
@@ -472,17 +472,17 @@ class Document:
             return self.entry_span(Entry(*value.value[0]))
         return self.node_span(value)
 
-    def nearest(self, path: Path) -> Path:
+    def nearest(self, path: FieldPath) -> FieldPath:
         """The longest prefix of `path` that is present in the document."""
         while path and path not in self.entries:
             path = path[:-1]
         return path
 
-    def span(self, path: Path) -> Span:
+    def span(self, path: FieldPath) -> Span:
         """The span of the value at `path`, or of its nearest present ancestor when it is absent."""
         return self.entry_span(self.entries[self.nearest(path)])
 
-    def span_in_value(self, path: Path, text: str) -> Span | None:
+    def span_in_value(self, path: FieldPath, text: str) -> Span | None:
         """Where `text` stands in the written value at `path` (a line of a block scalar), when it stands
         there once; None when the value is absent or holds it no time or more than once."""
         entry = self.entries.get(path)
@@ -534,14 +534,14 @@ class _Builder:
     (None: a second visit of a document, already charged)."""
 
     def __init__(self, aliases: _AliasBudget | None, record: bool = False) -> None:
-        self.entries: dict[Path, Entry] = {}
+        self.entries: dict[FieldPath, Entry] = {}
         self.record = record
         self.duplicates: list[DuplicateKey] = []
         self.merged = False  # whether a `<<` merge key was met
         self.aliases = aliases
         self.visited: set[int] = set()  # ids of this document's collections (its nodes stay alive)
 
-    def build(self, node: Node, path: Path, depth: int) -> Any:
+    def build(self, node: Node, path: FieldPath, depth: int) -> Any:
         """The data of `node`; records the entries of its descendants (not its own)."""
         if isinstance(node, MappingNode):
             return self.build_mapping(node, path, depth)
@@ -572,7 +572,7 @@ class _Builder:
     # line (`decode_scalar`'s common cases), entries made as bare tuples (`Entry`'s own constructor is
     # a Python function) and paths only where they are needed.
 
-    def build_sequence(self, node: SequenceNode, path: Path, depth: int) -> list[Any]:
+    def build_sequence(self, node: SequenceNode, path: FieldPath, depth: int) -> list[Any]:
         self.enter(node, depth)
         entries = self.entries if self.record else None
         items: list[Any] = []
@@ -593,7 +593,7 @@ class _Builder:
                 append(self.build(item, path + (index,), depth + 1))  # noqa: RUF005 (faster)
         return items
 
-    def build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def build_mapping(self, node: MappingNode, path: FieldPath, depth: int) -> dict[str, Any]:
         first_visit = self.enter(node, depth)
         entries = self.entries if self.record else None
         out: dict[str, Any] = {}
@@ -634,7 +634,7 @@ class _Builder:
                 out[key] = self.build(value_node, path + (key,), depth + 1)  # noqa: RUF005 (faster)
         return out
 
-    def merge(self, key: Node, value: Node, out: dict[str, Any], path: Path, depth: int) -> None:
+    def merge(self, key: Node, value: Node, out: dict[str, Any], path: FieldPath, depth: int) -> None:
         # go-yaml v2 merges in place: the merged keys overwrite earlier ones; for a sequence of
         # maps it walks the list backwards so that the first map wins.
         self.merged = True

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml.nodes import ScalarNode
 
 from klint.config import Settings
-from klint.document import Document, InputError, Path, parse_documents
+from klint.document import Document, FieldPath, InputError, parse_documents
 from klint.fix import Fix
 from klint.k8s import RELATED_KINDS, K8sObject, ObjectRef, Stream, format_path, objects_of
 from klint.profiles import ProfileDocument, ProfileRule
@@ -61,7 +61,7 @@ class Finding:
     path: str  # the file read (or the --stdin-filename)
     span: Span
     obj: ObjectRef
-    field: Path  # what the finding is about, relative to the object (may be absent from the text)
+    field: FieldPath  # what the finding is about, relative to the object (may be absent from the text)
     # What the finding is about, never where it sits, so that it survives edits elsewhere: rule code,
     # object (`ObjectRef.identity`), field (`K8sObject.stable_path`) and container, and the message of
     # a rule `identified_by_message`. Two identical objects in one input share it; the fixer tells them
@@ -257,7 +257,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
 
 
 def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: Stream,
-                 late: dict[tuple[int, Path], int], findings: list[list[Finding]],
+                 late: dict[tuple[int, FieldPath], int], findings: list[list[Finding]],
                  suppressions: FileSuppressions, problems: list[Problem] | None = None) -> None:
     """Check again, now that the whole stream is known, the objects whose lookups find an object that
     came after them; their source maps were freed, so their documents are parsed again (rare: inputs
@@ -316,7 +316,7 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
     adds to `problems`."""
     document: Document = obj.document
     findings = []
-    dropped: set[Path] = set()  # fields the API server drops (see Violation.dropped)
+    dropped: set[FieldPath] = set()  # fields the API server drops (see Violation.dropped)
     for rule in rules:
         try:
             violations = list(rule.check(obj))

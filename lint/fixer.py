@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from klint.config import Settings
-from klint.document import Path
+from klint.document import FieldPath
 from klint.edits import same_value
 from klint.engine import FileResult, Finding, Problem, lint_source, read_source
 from klint.fix import Applicability, Edit, Fix
@@ -131,16 +131,16 @@ class _Changed:
     twice."""
 
     def __init__(self) -> None:
-        self.paths: set[tuple[int, Path]] = set()
-        self.written: set[tuple[int, Path]] = set()  # the paths of fixes that write text there
-        self.prefixes: set[tuple[int, Path]] = set()  # the paths' proper prefixes
+        self.paths: set[tuple[int, FieldPath]] = set()
+        self.written: set[tuple[int, FieldPath]] = set()  # the paths of fixes that write text there
+        self.prefixes: set[tuple[int, FieldPath]] = set()  # the paths' proper prefixes
 
-    def conflicts(self, document: int, path: Path, writes: bool) -> bool:
+    def conflicts(self, document: int, path: FieldPath, writes: bool) -> bool:
         here = (document, path)
         return here in self.prefixes or here in self.written or (writes and here in self.paths) or any(
             (document, path[:length]) in self.paths for length in range(len(path)))
 
-    def add(self, document: int, path: Path, writes: bool) -> None:
+    def add(self, document: int, path: FieldPath, writes: bool) -> None:
         self.paths.add((document, path))
         if writes:
             self.written.add((document, path))
@@ -301,7 +301,7 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
         return "the objects changed (kinds, names or order)"
     if after.documents.keys() != before.documents.keys():
         return "the documents changed (an empty one filled, or one emptied)"
-    allowed: dict[int, list[Path]] = {}
+    allowed: dict[int, list[FieldPath]] = {}
     for group in groups:
         for finding in group.findings:
             for document, path in _fixed_paths(group.fix, finding):
@@ -318,13 +318,13 @@ def compare(before: _State, after: _State, groups: list[_Group]) -> str | None:
     return None
 
 
-def _fixed_paths(fix: Fix, finding: Finding) -> list[tuple[int, Path]]:
+def _fixed_paths(fix: Fix, finding: Finding) -> list[tuple[int, FieldPath]]:
     """(document index, path in the document) of what a fix changes: its paths, else the finding's."""
     obj = finding.obj
     return [(obj.document, (*obj.root, *path)) for path in fix.paths or (finding.field,)]
 
 
-def differences(old: Any, new: Any, path: Path = ()) -> Iterator[Path]:
+def differences(old: Any, new: Any, path: FieldPath = ()) -> Iterator[FieldPath]:
     """The paths where two decoded documents differ (a list that changed length differs as a whole)."""
     if isinstance(old, dict) and isinstance(new, dict):
         for key in old.keys() | new.keys():
@@ -339,7 +339,7 @@ def differences(old: Any, new: Any, path: Path = ()) -> Iterator[Path]:
         yield path
 
 
-def _covered(path: Path, allowed: list[Path], old: Any, new: Any) -> bool:
+def _covered(path: FieldPath, allowed: list[FieldPath], old: Any, new: Any) -> bool:
     """A difference at or under a fixed path, a parent that was missing or null and now holds it, or
     one that held nothing but fixed paths and is gone (emptied by the fixes, it was removed)."""
     below = [fixed[len(path):] for fixed in allowed if fixed[:len(path)] == path]
@@ -352,7 +352,7 @@ def _covered(path: Path, allowed: list[Path], old: Any, new: Any) -> bool:
         and _holds_only(lookup(old, path), below)
 
 
-def _holds_only(value: Any, paths: list[Path]) -> bool:
+def _holds_only(value: Any, paths: list[FieldPath]) -> bool:
     """Whether everything in a value is at or under one of the (relative) paths."""
     if any(not path for path in paths):
         return True
@@ -362,7 +362,7 @@ def _holds_only(value: Any, paths: list[Path]) -> bool:
     return all(_holds_only(child, [path[1:] for path in paths if path[0] == key]) for key, child in children)
 
 
-def _show(path: Path) -> str:
+def _show(path: FieldPath) -> str:
     return format_path(path) or "its root"
 
 

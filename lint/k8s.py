@@ -11,11 +11,11 @@ from functools import cache, cached_property
 from pathlib import Path as FilePath
 from typing import Any, NamedTuple
 
-from klint.document import Document, Path
+from klint.document import Document, FieldPath
 from klint.source import Span
 
 # Kinds whose pod spec sits at a fixed place.
-POD_SPEC_PATHS: dict[str, Path] = {
+POD_SPEC_PATHS: dict[str, FieldPath] = {
     "Pod": ("spec",),
     "PodTemplate": ("template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
@@ -26,7 +26,7 @@ TEMPLATE_KINDS = frozenset({
     "DeploymentConfig", "Rollout",
 })
 # Any other kind (a CRD) counts when one of these holds a list of containers.
-CANDIDATE_POD_SPEC_PATHS: tuple[Path, ...] = (
+CANDIDATE_POD_SPEC_PATHS: tuple[FieldPath, ...] = (
     ("spec", "template", "spec"),
     ("spec", "jobTemplate", "spec", "template", "spec"),
 )
@@ -63,7 +63,7 @@ CONTAINER_RUN_KEYS = frozenset({"image", "imagePullPolicy", "command", "args", "
                                 "envFrom"})
 
 
-def new_key_place(path: Path, keys: list[str], key: str) -> tuple[str, str] | None:
+def new_key_place(path: FieldPath, keys: list[str], key: str) -> tuple[str, str] | None:
     """Where a new `key` goes in the mapping at `path` (relative to its object) whose keys are `keys`
     (in text order), as people place it: after the last key of its kind, else a pod's security
     setting before its containers (`initContainers:` or `containers:`, whichever comes first) and a
@@ -82,7 +82,7 @@ def new_key_place(path: Path, keys: list[str], key: str) -> tuple[str, str] | No
     return None
 
 
-def lookup(data: Any, path: Path) -> Any:
+def lookup(data: Any, path: FieldPath) -> Any:
     """The value at `path` in decoded data, or None when any step is missing or of the wrong type."""
     for step in path:
         if isinstance(step, int):
@@ -102,7 +102,7 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def format_path(path: Path) -> str:
+def format_path(path: FieldPath) -> str:
     """`("spec", "containers", 0, "image")` -> `spec.containers[0].image`."""
     out = ""
     for step in path:
@@ -125,7 +125,7 @@ class ObjectRef:
     item: int | None = None  # index in a `kind: List`
 
     @property
-    def root(self) -> Path:
+    def root(self) -> FieldPath:
         """Where the object sits in its document."""
         return ("items", self.item) if self.item is not None else ()
 
@@ -165,28 +165,28 @@ class K8sObject:
     def kind(self) -> str:
         return self.ref.kind
 
-    def get(self, path: Path) -> Any:
+    def get(self, path: FieldPath) -> Any:
         return lookup(self.data, path)
 
-    def present(self, path: Path) -> bool:
+    def present(self, path: FieldPath) -> bool:
         return (*self.root, *path) in self.document.entries
 
-    def span(self, path: Path) -> Span:
+    def span(self, path: FieldPath) -> Span:
         """The span of `path`, or of its nearest present ancestor when the key is absent."""
         return self.document.span((*self.root, *path))
 
-    def span_in_value(self, path: Path, text: str) -> Span | None:
+    def span_in_value(self, path: FieldPath, text: str) -> Span | None:
         """Where `text` stands in the written value at `path`, when it stands there once (else None)."""
         return self.document.span_in_value((*self.root, *path), text)
 
-    def duplicate_keys(self) -> Iterator[tuple[Path, Span]]:
+    def duplicate_keys(self) -> Iterator[tuple[FieldPath, Span]]:
         """Each key written again in a mapping of this object: its path and the span of the repeated
         key (the API server's decoder keeps the last)."""
         for duplicate in self.document.duplicate_keys:
             if duplicate.path[:len(self.root)] == self.root:
                 yield duplicate.path[len(self.root):], self.document.node_span(duplicate.key)
 
-    def stable_path(self, path: Path) -> tuple[Any, ...]:
+    def stable_path(self, path: FieldPath) -> tuple[Any, ...]:
         """`path` with each index of a list present in the data replaced by the item's identity (see
         `item_identity`), so that it still names the same place when items are added or removed
         before it."""
@@ -201,7 +201,7 @@ class K8sObject:
                 data = data.get(step) if isinstance(data, dict) else None
         return tuple(steps)
 
-    def nearest(self, path: Path) -> Path:
+    def nearest(self, path: FieldPath) -> FieldPath:
         """The longest present prefix of `path`, relative to this object."""
         return self.document.nearest((*self.root, *path))[len(self.root):]
 
@@ -278,7 +278,7 @@ class Stream:
         return None
 
 
-def pod_spec_path(kind: str, data: dict[str, Any]) -> Path | None:
+def pod_spec_path(kind: str, data: dict[str, Any]) -> FieldPath | None:
     if kind in POD_SPEC_PATHS:
         path = POD_SPEC_PATHS[kind]
         return path if isinstance(lookup(data, path), dict) else None
@@ -326,7 +326,7 @@ class Setting(NamedTuple):
     (A named tuple: rules ask for several per container, and it is the cheapest to make.)"""
 
     value: Any
-    path: Path
+    path: FieldPath
 
     @property
     def is_set(self) -> bool:
@@ -334,16 +334,16 @@ class Setting(NamedTuple):
 
 
 class PodSpec:
-    def __init__(self, obj: K8sObject, path: Path, data: dict[str, Any]) -> None:
+    def __init__(self, obj: K8sObject, path: FieldPath, data: dict[str, Any]) -> None:
         self.obj = obj
         self.path = path
         self.data = data
         # asked for by most rules, several times: made once
         self.security_context: dict[str, Any] = as_dict(data.get("securityContext"))
-        self.security_context_path: Path = (*path, "securityContext")
+        self.security_context_path: FieldPath = (*path, "securityContext")
 
     @property
-    def metadata_path(self) -> Path:
+    def metadata_path(self) -> FieldPath:
         return (*self.path[:-1], "metadata")
 
     @property
@@ -383,12 +383,12 @@ class Container:
         self.group = group
         self.index = index
         self.data = data
-        self.path: Path = (*pod.path, group, index)
+        self.path: FieldPath = (*pod.path, group, index)
         name = data.get("name")
         self.name = str(name) if name else f"{group}[{index}]"
         # asked for by most rules, several times: made once
         self.security_context: dict[str, Any] = as_dict(data.get("securityContext"))
-        self.security_context_path: Path = (*self.path, "securityContext")
+        self.security_context_path: FieldPath = (*self.path, "securityContext")
 
     def field(self, *names: str | int) -> Setting:
         return Setting(lookup(self.data, names), (*self.path, *names))
@@ -460,7 +460,7 @@ def windows_forbidden_fields(type_name: str) -> frozenset[str]:
     return frozenset(_api_fields()["windows_forbidden"].get(type_name, ()))
 
 
-def typed_roots(obj: K8sObject) -> Iterator[tuple[Path, str]]:
+def typed_roots(obj: K8sObject) -> Iterator[tuple[FieldPath, str]]:
     """Where the object holds API structures of a known type (`api_types`), and which: its metadata,
     the pod spec (and its template's metadata) of the kinds known to carry the core one (not custom
     resources, whose schemas may differ), the rules of roles, the subjects and role reference of

@@ -10,7 +10,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # `klint --version` and `klint rules` need none of the engine
-    from klint.document import Path
+    from klint.document import FieldPath
     from klint.fix import Fix
     from klint.k8s import Container, K8sObject, PodSpec
     from klint.source import Span
@@ -94,7 +94,7 @@ def format_pss_version(version: tuple[int, int]) -> str:
 class Violation:
     """What a rule reports: the path it is about (relative to the object), a message, and maybe a fix."""
 
-    path: Path
+    path: FieldPath
     message: str
     _: KW_ONLY
     container: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.k8s import Container, PodSpec, format_path
 from klint.rule import Profile, Rule
 
@@ -13,12 +13,12 @@ FALCO_K8S_AUDIT_RULES = ("https://github.com/falcosecurity/plugins/blob/main/plu
                          "k8s_audit_rules.yaml")
 
 
-def container_field(container: Container, path: Path) -> str:
+def container_field(container: Container, path: FieldPath) -> str:
     """A container's field as messages name it: `securityContext.capabilities.add[0]`."""
     return format_path(path[len(container.path):])
 
 
-def pod_field(pod: PodSpec, path: Path) -> str:
+def pod_field(pod: PodSpec, path: FieldPath) -> str:
     """A pod spec's field as messages name it: `securityContext.runAsUser`, `volumes[0].hostPath`."""
     return format_path(path[len(pod.path):])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.edits import rename_key
 from klint.fix import Applicability
 from klint.k8s import (
@@ -175,7 +175,7 @@ class InvalidField(Rule):
             base = len(path) if type_name == "PodSpec" else 0
             yield from self.check_structure(obj, path, type_name, obj.get(path), base)
 
-    def check_structure(self, obj: K8sObject, path: Path, type_name: str, data: Any,
+    def check_structure(self, obj: K8sObject, path: FieldPath, type_name: str, data: Any,
                         base: int) -> Iterator[Violation]:
         fields = api_types()[type_name]
         since = api_field_since(type_name) if self.kube_version else {}
@@ -207,14 +207,14 @@ class InvalidField(Rule):
         since = api_field_since(type_name).get(key)
         return since is not None and self.kube_version is not None and since > self.kube_version
 
-    def too_new_field(self, path: Path, key: str, type_name: str, since: tuple[int, int],
+    def too_new_field(self, path: FieldPath, key: str, type_name: str, since: tuple[int, int],
                       base: int) -> Violation:
         version = format_kube_version(self.kube_version or since)
         return Violation((*path, key), f"{format_path((*path, key)[base:])} is not a field of {type_name} in "
                                        f"Kubernetes {version} (it came in {format_kube_version(since)}): the "
                                        "API server drops it", dropped=True)
 
-    def check_value(self, obj: K8sObject, path: Path, value: Any, spec: str,
+    def check_value(self, obj: K8sObject, path: FieldPath, value: Any, spec: str,
                     base: int) -> Iterator[Violation]:
         kind, _, inner = spec.partition(":")
         if kind == "object" and inner and isinstance(value, dict):
@@ -232,7 +232,7 @@ class InvalidField(Rule):
                     yield from self.check_value(obj, (*path, index), item, inner, base)
 
     @staticmethod
-    def mistyped(path: Path, step: str | int, value: Any, spec: str, base: int) -> Violation:
+    def mistyped(path: FieldPath, step: str | int, value: Any, spec: str, base: int) -> Violation:
         where = format_path((*path, step)[base:])
         quoted = isinstance(value, str) and ((spec == "boolean" and value.lower() in ("true", "false"))
                                              or (spec == "integer" and value.strip().lstrip("-").isdigit()))
@@ -241,7 +241,7 @@ class InvalidField(Rule):
                                         f"{unquote}: the API server rejects the object")
 
     @staticmethod
-    def unknown(obj: K8sObject, path: Path, type_name: str, key: str, data: dict[str, Any],
+    def unknown(obj: K8sObject, path: FieldPath, type_name: str, key: str, data: dict[str, Any],
                 base: int) -> Violation:
         fields = api_types()[type_name]
         written = (*path, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.edits import remove_field, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import K8sObject, PodSpec, Setting
@@ -309,5 +309,5 @@ class RootGroup(PodRule):
                                                      "remove group 0 from supplementalGroups"))
 
     @staticmethod
-    def _removal(obj: K8sObject, path: Path) -> Fix | None:
+    def _removal(obj: K8sObject, path: FieldPath) -> Fix | None:
         return remove_field(obj, path, Applicability.UNSAFE, f"remove {path[-1]}: 0")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from klint.document import InputError, Path, parse_documents
+from klint.document import FieldPath, InputError, parse_documents
 from klint.edits import remove_field, set_field
 from klint.fix import Applicability
 from klint.k8s import K8sObject, PodSpec
@@ -63,7 +63,7 @@ def seccomp_file_problem(path: str) -> str | None:
     return None
 
 
-def seccomp_references(pod: PodSpec) -> Iterator[tuple[Path, str | None, Any, str | None]]:
+def seccomp_references(pod: PodSpec) -> Iterator[tuple[FieldPath, str | None, Any, str | None]]:
     """Each `Localhost` seccomp profile of the pod: (path to point at, container, the relative path
     named, what names it)."""
     for who, container, setting in pod.own_settings("seccompProfile"):
@@ -195,7 +195,7 @@ def operator_profile(obj: K8sObject, relative: str) -> bool:
         and found.ref.namespace in (None, parts[1])
 
 
-def apparmor_references(pod: PodSpec) -> Iterator[tuple[Path, str | None, Any, str]]:
+def apparmor_references(pod: PodSpec) -> Iterator[tuple[FieldPath, str | None, Any, str]]:
     """Each `Localhost` AppArmor profile of the pod: (path, container, profile name, what names it)."""
     for who, container, setting in pod.own_settings("appArmorProfile"):
         profile = setting.value

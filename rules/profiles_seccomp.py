@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.k8s import as_list
 from klint.profiles import ProfileDocument, ProfileRule
 from klint.profiles.seccomp import (
@@ -193,7 +193,7 @@ def profile_problems(profile: SeccompProfile) -> Iterator[Violation]:
     if archmap is not None and not isinstance(archmap, list):
         yield rejected(("archMap",), "archMap must be a list of {architecture, subArchitectures}")
     for index, entry in enumerate(as_list(archmap)):
-        path: Path = ("archMap", index)
+        path: FieldPath = ("archMap", index)
         if not isinstance(entry, dict):
             yield rejected(path, "an archMap entry must be an object {architecture, subArchitectures}")
             continue
@@ -216,25 +216,26 @@ def profile_problems(profile: SeccompProfile) -> Iterator[Violation]:
         yield from rule_problems(SyscallRule(("syscalls", index), entry))
 
 
-def rejected(path: Path, problem: str) -> Violation:
+def rejected(path: FieldPath, problem: str) -> Violation:
     """A problem that makes the runtime refuse the profile (and the container not start)."""
     return Violation(path, problem + REJECTS)
 
 
-def unknown_keys(data: dict[str, Any], path: Path, known: tuple[str, ...], what: str) -> Iterator[Violation]:
+def unknown_keys(data: dict[str, Any], path: FieldPath, known: tuple[str, ...],
+                 what: str) -> Iterator[Violation]:
     for key in data:
         if key not in known:
             close = did_you_mean(key, known)
             yield Violation((*path, key), f"unknown {what} key {quoted(key)}{close}; the runtime ignores it")
 
 
-def action_problems(action: Any, path: Path, what: str) -> Iterator[Violation]:
+def action_problems(action: Any, path: FieldPath, what: str) -> Iterator[Violation]:
     if action not in ACTIONS:
         hint = did_you_mean(action, ACTIONS)
         yield rejected(path, f"unknown seccomp action {quoted(action)} in {what}{hint}")
 
 
-def errno_problems(data: dict[str, Any], key: str, action: Any, path: Path) -> Iterator[Violation]:
+def errno_problems(data: dict[str, Any], key: str, action: Any, path: FieldPath) -> Iterator[Violation]:
     if key not in data:
         return
     value = data[key]
@@ -244,7 +245,7 @@ def errno_problems(data: dict[str, Any], key: str, action: Any, path: Path) -> I
         yield rejected((*path, key), f"{key} applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not {action}")
 
 
-def name_list(data: dict[str, Any], path: Path, known: tuple[str, ...], what: str,
+def name_list(data: dict[str, Any], path: FieldPath, known: tuple[str, ...], what: str,
               effect: str = REJECTS[2:]) -> Iterator[Violation]:
     """A list of names from `known` at `path` (absent or null: nothing to check); `effect` says what an
     unknown name does."""

@@ -12,7 +12,7 @@ from typing import Any
 from helpers import dedent
 
 from klint.config import Settings
-from klint.document import Path, parse_documents
+from klint.document import FieldPath, parse_documents
 from klint.fix import Applicability, Fix
 from klint.fixer import FixOutcome, apply_edits, differences, fix_source
 from klint.k8s import objects_of
@@ -26,12 +26,12 @@ def objects(text: str) -> list[Any]:
     return [obj for document in parse_documents(source) for obj in objects_of(document)]
 
 
-def build(text: str, builder: Any, path: Path, *args: Any, item: int = 0) -> Fix | None:
+def build(text: str, builder: Any, path: FieldPath, *args: Any, item: int = 0) -> Fix | None:
     """The fix a builder makes for the `item`-th object of the text (not dedented)."""
     return builder(objects(text)[item], path, *args, Applicability.UNSAFE, "the fix")
 
 
-def edited(text: str, builder: Any, path: Path, *args: Any, item: int = 0, dedented: bool = True) -> str:
+def edited(text: str, builder: Any, path: FieldPath, *args: Any, item: int = 0, dedented: bool = True) -> str:
     """The text (dedented unless told otherwise) after the builder's fix. Also checks that the data
     changed only at the fix's paths, under the object's root."""
     if dedented:
@@ -50,7 +50,7 @@ def edited(text: str, builder: Any, path: Path, *args: Any, item: int = 0, deden
     return out
 
 
-def refusal(text: str, builder: Any, path: Path, *args: Any) -> str:
+def refusal(text: str, builder: Any, path: FieldPath, *args: Any) -> str:
     """Why the builder refuses (its DISPLAY fix's description)."""
     fix = build(dedent(text), builder, path, *args)
     assert fix is not None and not fix.edits and fix.applicability is Applicability.DISPLAY, fix

@@ -27,7 +27,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import ScalarNode
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.edits.editor import Editor
 from klint.edits.nodes import same_value
 from klint.edits.refused import Refused
@@ -40,7 +40,7 @@ __all__ = ["Refused", "Style", "add_list_item", "combine", "document_style", "re
            "remove_list_item", "rename_key", "render_scalar", "same_value", "set_field"]
 
 
-def set_field(obj: K8sObject, path: Path, value: Any, applicability: Applicability,
+def set_field(obj: K8sObject, path: FieldPath, value: Any, applicability: Applicability,
               description: str) -> Fix | None:
     """Set the value at `path` (a scalar, or a small mapping/list), creating missing parent mappings.
 
@@ -49,19 +49,20 @@ def set_field(obj: K8sObject, path: Path, value: Any, applicability: Applicabili
     return _build(obj, path, applicability, description, lambda e, p: e.set(p, value))
 
 
-def remove_field(obj: K8sObject, path: Path, applicability: Applicability, description: str) -> Fix | None:
+def remove_field(obj: K8sObject, path: FieldPath, applicability: Applicability,
+                 description: str) -> Fix | None:
     """Delete the mapping entry at `path` (key and value, with its line when it has one of its own);
     the mappings it empties too, up to the object's own keys (no `seLinuxOptions: {}` left behind)."""
     return _build(obj, path, applicability, description, lambda e, p: e.remove(p))
 
 
-def add_list_item(obj: K8sObject, path: Path, item: Any, applicability: Applicability,
+def add_list_item(obj: K8sObject, path: FieldPath, item: Any, applicability: Applicability,
                   description: str) -> Fix | None:
     """Append `item` to the list at `path`, creating the list (and its parents) when absent."""
     return _build(obj, path, applicability, description, lambda e, p: e.append(p, item))
 
 
-def remove_list_item(obj: K8sObject, path: Path, applicability: Applicability,
+def remove_list_item(obj: K8sObject, path: FieldPath, applicability: Applicability,
                      description: str) -> Fix | None:
     """Delete the list item at `path` (whose last step is its index); the list's key too when the item
     is its only one, as a person would (no `volumes: []` left behind)."""
@@ -70,7 +71,7 @@ def remove_list_item(obj: K8sObject, path: Path, applicability: Applicability,
     return _build(obj, path, applicability, description, lambda e, p: e.remove_item(p), changed=path[:-1])
 
 
-def rename_key(obj: K8sObject, path: Path, new_key: str, applicability: Applicability,
+def rename_key(obj: K8sObject, path: FieldPath, new_key: str, applicability: Applicability,
                description: str) -> Fix | None:
     """Rename the mapping key at `path` to `new_key` (a plain identifier), keeping its quoting."""
     entry = obj.document.entries.get((*obj.root, *path))
@@ -116,8 +117,8 @@ def _refused(description: str, reason: str) -> Fix:
     return Fix(f"{description} (not applied: {reason})", (), Applicability.DISPLAY, refusal=reason)
 
 
-def _build(obj: K8sObject, path: Path, applicability: Applicability, description: str,
-           action: Any, changed: Path | None = None) -> Fix | None:
+def _build(obj: K8sObject, path: FieldPath, applicability: Applicability, description: str,
+           action: Any, changed: FieldPath | None = None) -> Fix | None:
     editor = Editor(obj.document, len(obj.root) + 1)
     try:
         action(editor, (*obj.root, *path))

@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from klint.document import Path, decode_scalar, key_string
+from klint.document import FieldPath, decode_scalar, key_string
 from klint.edits.nodes import is_null, same_value
 from klint.edits.refused import Refused
 from klint.edits.removal import Removal
@@ -21,7 +21,7 @@ _BLANK_REST = re.compile(r"[ \t]*(#[^\n]*)?(\r?\n|\Z)")
 class Editor(Removal, Renderer):
     """The operations (paths are absolute in the document)."""
 
-    def set(self, path: Path, value: Any) -> None:
+    def set(self, path: FieldPath, value: Any) -> None:
         present, key, node = self.chain(path)[-1]
         if len(present) == len(path):
             self.replace(path, key, node, value)
@@ -38,7 +38,7 @@ class Editor(Removal, Renderer):
         else:
             raise Refused(f"{format_path(present) or 'the document'} is not a mapping")
 
-    def append(self, path: Path, item: Any) -> None:
+    def append(self, path: FieldPath, item: Any) -> None:
         present, _, node = self.chain(path)[-1]
         if len(present) < len(path) or is_null(node):
             self.set(path, [item])
@@ -54,7 +54,7 @@ class Editor(Removal, Renderer):
             self.insert_lines(self.insertion_point(node),
                               self.block_sequence([item], node.start_mark.column, self.item_width(node)))
 
-    def replace(self, path: Path, key: Node | None, node: Node, value: Any) -> None:
+    def replace(self, path: FieldPath, key: Node | None, node: Node, value: Any) -> None:
         if same_value(lookup(self.document.data, path), value):
             return
         if isinstance(value, dict) and isinstance(node, MappingNode):
@@ -71,7 +71,7 @@ class Editor(Removal, Renderer):
         else:
             raise Refused(f"{format_path(path)} holds a value of another shape")
 
-    def merge(self, path: Path, key: Node | None, node: MappingNode, value: dict[str, Any]) -> None:
+    def merge(self, path: FieldPath, key: Node | None, node: MappingNode, value: dict[str, Any]) -> None:
         missing = {}
         for name, item in value.items():
             child = (*path, name)
@@ -83,7 +83,8 @@ class Editor(Removal, Renderer):
         if missing:
             self.insert_entries(path, key, node, missing)
 
-    def insert_entries(self, path: Path, key: Node | None, node: MappingNode, value: dict[str, Any]) -> None:
+    def insert_entries(self, path: FieldPath, key: Node | None, node: MappingNode,
+                       value: dict[str, Any]) -> None:
         if node.flow_style:
             if not node.value and self.block_value_fits(path, key, node):
                 # `securityContext: {}` (or Helm's `securityContext:` and `{}` below it) with keys
@@ -106,7 +107,7 @@ class Editor(Removal, Renderer):
                 raise Refused("the mapping ends the file with a block scalar and no line break")
         self.insert_lines(offset, lines)
 
-    def placed(self, path: Path, node: MappingNode, key: str) -> int | None:
+    def placed(self, path: FieldPath, node: MappingNode, key: str) -> int | None:
         """Where a new key goes among the mapping's entries when people put it elsewhere than at
         the end (`klint.k8s.new_key_place`): a line start (None: at the end)."""
         names = [key_string(decode_scalar(k)) if isinstance(k, ScalarNode) else None for k, _ in node.value]
@@ -134,7 +135,7 @@ class Editor(Removal, Renderer):
             offset = above
         return offset
 
-    def block_value_fits(self, path: Path, key: Node | None, node: Node) -> bool:
+    def block_value_fits(self, path: FieldPath, key: Node | None, node: Node) -> bool:
         """Whether an empty flow collection may become a block one: the value of a key in a block
         mapping of a YAML file, alone on its line or after its key (but for a comment)."""
         if key is None or self.style.json or not path:
@@ -178,7 +179,7 @@ class Editor(Removal, Renderer):
             separator = ", "
         self.edit(end, end, separator + separator.join(parts))
 
-    def fill_null(self, path: Path, key: Node | None, node: Node, value: Any) -> None:
+    def fill_null(self, path: FieldPath, key: Node | None, node: Node, value: Any) -> None:
         """Replace an empty or null value by a collection."""
         parent = self.document.entries[path[:-1]].value if path else None
         if key is None or not isinstance(parent, CollectionNode):

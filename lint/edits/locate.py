@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from ruamel.yaml.nodes import MappingNode, Node
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.edits.nodes import walk
 from klint.edits.positions import Positions
 from klint.edits.refused import Refused
 from klint.k8s import format_path
 
 # (path, key node, value node) of each step from the document's root
-Chain = list[tuple[Path, Node | None, Node]]
+Chain = list[tuple[FieldPath, Node | None, Node]]
 
 
 class Locator(Positions):
-    def chain(self, path: Path) -> Chain:
+    def chain(self, path: FieldPath) -> Chain:
         """(path, key node, value node) from the document root to the longest present prefix of
         `path`, refusing anchored or aliased nodes and keys that a `<<` merge brought in."""
         entries = self.document.entries
@@ -39,7 +39,7 @@ class Locator(Positions):
             out.append((prefix, entry.key, entry.value))
         return out
 
-    def check_node(self, node: Node, path: Path) -> None:
+    def check_node(self, node: Node, path: FieldPath) -> None:
         if self.anchored(node):
             raise Refused(f"{format_path(path) or 'the document'} is anchored (&) or aliased (*): "
                           "the edit would change every place that shares it")

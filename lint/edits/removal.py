@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from klint.document import Path, decode_scalar, key_string
+from klint.document import FieldPath, decode_scalar, key_string
 from klint.edits.locate import Chain
 from klint.edits.refused import Refused
 from klint.edits.splice import Splicer
@@ -20,7 +20,7 @@ NESTED_EMPTYING = 4
 
 class Removal(Splicer):
     emptyings = True  # whether removals say how their collection goes (`Emptying`)
-    def remove(self, path: Path) -> None:
+    def remove(self, path: FieldPath) -> None:
         if path not in self.document.entries:
             return
         chain = self.chain(path)
@@ -32,7 +32,7 @@ class Removal(Splicer):
             raise Refused(f"the key {path[-1]} appears more than once")
         self.remove_child(chain)
 
-    def remove_item(self, path: Path) -> None:
+    def remove_item(self, path: FieldPath) -> None:
         if path not in self.document.entries:
             return
         chain = self.chain(path)
@@ -74,7 +74,7 @@ class Removal(Splicer):
             self.delete_lines(self.line_start(key.start_mark.index), self.line_end(node), node,
                               self.emptied_refill(chain[top:]), emptying)
 
-    def removable(self, entry: tuple[Path, Node | None, Node]) -> bool:
+    def removable(self, entry: tuple[FieldPath, Node | None, Node]) -> bool:
         """Whether an emptied collection goes with its key: not an object's own key (`spec`), not a
         list item."""
         path = entry[0]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from klint.document import Document, Path
+from klint.document import Document, FieldPath
 from klint.k8s import CLUSTER_SCOPED_KINDS, as_dict, as_list
 from klint.policies.engine import Module, PolicyError
 from klint.rule import Severity
@@ -47,7 +47,7 @@ class Constraint:
     severity: Severity
 
 
-def _module(document: Document, path: Path, name: str) -> Module | None:
+def _module(document: Document, path: FieldPath, name: str) -> Module | None:
     """The Rego at `path` of a template document, placed where its text sits in the file."""
     text = document.data
     for step in path:
@@ -91,8 +91,8 @@ def read(document: Document, templates: list[Template], constraints: list[Constr
         description = annotations.get("description")
         template = Template(kind, path, line, [], summary=str(title or description or kind).strip())
         for t, target in enumerate(as_list(spec.get("targets"))):
-            base: Path = ("spec", "targets", t)
-            sources: list[tuple[Path, Any]] = []
+            base: FieldPath = ("spec", "targets", t)
+            sources: list[tuple[FieldPath, Any]] = []
             if "rego" in as_dict(target):
                 sources.append((base, target))
             for c, code in enumerate(as_list(as_dict(target).get("code"))):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.engine import RuleError
 from klint.k8s import K8sObject
 from klint.policies.engine import PolicyError
@@ -105,7 +105,7 @@ def make(code: str, severity: Severity, binding: Binding, position: int, origin:
     return rule
 
 
-def results(value: Any) -> Iterator[tuple[str, Path]]:
+def results(value: Any) -> Iterator[tuple[str, FieldPath]]:
     """The messages (and paths) of a rule's value: a set (a JSON array) of strings or of objects
     with `msg`, a string, `true`, or an object rule (`deny[msg] if` in v1: its keys)."""
     if value is None or value is False:
@@ -129,7 +129,7 @@ def results(value: Any) -> Iterator[tuple[str, Path]]:
             yield (item if isinstance(item, str) else json.dumps(item, sort_keys=True)), ()
 
 
-def parse_field(where: Any) -> Path:
+def parse_field(where: Any) -> FieldPath:
     """`spec.containers[0].image` or `["spec", "containers", 0, "image"]` -> a path; anything else: ()."""
     if isinstance(where, list) and all(isinstance(step, str | int) and not isinstance(step, bool)
                                        for step in where):

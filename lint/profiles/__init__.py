@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.k8s import K8sObject, ObjectRef
 from klint.rule import Rule, Violation
 from klint.source import Source, Span
@@ -24,10 +24,10 @@ class ProfileDocument:
     ref: ObjectRef  # the kind, and the profile's name, as reports show an object
     template: str | None = None
 
-    def span(self, path: Path) -> Span:
+    def span(self, path: FieldPath) -> Span:
         raise NotImplementedError
 
-    def field(self, path: Path) -> Path:
+    def field(self, path: FieldPath) -> FieldPath:
         """A violation's path as the finding's field (relative to the object, for an operator's)."""
         return path
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.k8s import ObjectRef
 from klint.profiles import ProfileDocument
 from klint.source import Source, Span
@@ -86,7 +86,7 @@ class AppArmorProfile(ProfileDocument):
     # A policy embedded in a manifest (a Security Profiles Operator object's `spec.policy`): the file,
     # and where each offset of the policy's text sits in it; `prefix` is the field in the object.
     embedded: tuple[Source, Callable[[int], int]] | None = None
-    prefix: Path = ()
+    prefix: FieldPath = ()
     kind = KIND
 
     def __post_init__(self) -> None:
@@ -96,7 +96,7 @@ class AppArmorProfile(ProfileDocument):
     def short_name(self) -> str:
         return self.name.rsplit("//", 1)[-1]
 
-    def span(self, path: Path) -> Span:
+    def span(self, path: FieldPath) -> Span:
         """`("flags",)`, `("rules", i, ...)` or the profile's header."""
         if path[:1] == ("flags",) and self.flags_span:
             start, end = self.flags_span
@@ -109,7 +109,7 @@ class AppArmorProfile(ProfileDocument):
             return source.span(locate(start), locate(end))
         return self.source.span(start, end)
 
-    def field(self, path: Path) -> Path:
+    def field(self, path: FieldPath) -> FieldPath:
         return (*self.prefix, *path)
 
 

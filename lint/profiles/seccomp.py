@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from klint.document import Document, Path
+from klint.document import Document, FieldPath
 from klint.k8s import K8sObject, ObjectRef, as_dict, as_list
 from klint.profiles import ProfileDocument
 from klint.source import Span
@@ -76,14 +76,14 @@ def is_seccomp_profile(data: Any) -> bool:
 class SyscallRule:
     """One entry of `syscalls`, at `path`."""
 
-    path: Path
+    path: FieldPath
     data: dict[str, Any]
 
     @property
     def action(self) -> Any:
         return self.data.get("action")
 
-    def names(self) -> Iterator[tuple[Path, Any]]:
+    def names(self) -> Iterator[tuple[FieldPath, Any]]:
         """Each system-call name with its path (`names` list, or the old format's `name`)."""
         if isinstance(self.data.get("names"), list):
             for index, name in enumerate(self.data["names"]):
@@ -116,22 +116,22 @@ class SeccompProfile(ProfileDocument):
         if obj is None:
             self.data: dict[str, Any] = document.data
             self.ref = ObjectRef("", KIND, os.path.basename(self.source.path), None, document.index)
-            self.prefix: Path = ()
+            self.prefix: FieldPath = ()
             self.keys: tuple[str, ...] = TOP_LEVEL_KEYS
         else:
             self.data = obj.data["spec"]
             self.ref = obj.ref
             self.prefix = ("spec",)
             self.keys = TOP_LEVEL_KEYS + OPERATOR_KEYS
-        self.base: Path = (*(obj.root if obj else ()), *self.prefix)
+        self.base: FieldPath = (*(obj.root if obj else ()), *self.prefix)
 
-    def span(self, path: Path) -> Span:
+    def span(self, path: FieldPath) -> Span:
         return self.document.span((*self.base, *path))
 
-    def field(self, path: Path) -> Path:
+    def field(self, path: FieldPath) -> FieldPath:
         return (*self.prefix, *path)
 
-    def duplicate_keys(self) -> list[Path]:
+    def duplicate_keys(self) -> list[FieldPath]:
         """The keys written twice in the profile, relative to it."""
         base = self.base
         return [duplicate.path[len(base):] for duplicate in self.document.duplicate_keys

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.k8s import K8sObject, as_dict
 from klint.suppress import Directive, foreign
 
@@ -23,9 +23,9 @@ _CHECKOV_SKIP = re.compile(r"checkov\.io/skip\d+")
 _TRUE = "true"
 
 
-def annotation_paths(obj: K8sObject) -> list[Path]:
+def annotation_paths(obj: K8sObject) -> list[FieldPath]:
     """Where the object's annotations are: its metadata, and its pod template's."""
-    paths: list[Path] = [("metadata", "annotations")]
+    paths: list[FieldPath] = [("metadata", "annotations")]
     if obj.pod is not None and obj.pod.metadata_path != ("metadata",):
         paths.append((*obj.pod.metadata_path, "annotations"))
     return paths
@@ -41,7 +41,7 @@ def collect(obj: K8sObject, tools: Iterable[str]) -> list[Directive]:
     return out
 
 
-def _directives(obj: K8sObject, path: Path, annotations: dict[str, object],
+def _directives(obj: K8sObject, path: FieldPath, annotations: dict[str, object],
                 tools: tuple[str, ...]) -> Iterator[Directive]:
     reason = annotations.get(REASON)
     own_reason = reason.strip() if isinstance(reason, str) else ""

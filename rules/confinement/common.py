@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from klint.document import Path
+from klint.document import FieldPath
 from klint.edits import set_field
 from klint.fix import Applicability
 from klint.k8s import Container, K8sObject, PodSpec, Setting
@@ -22,12 +22,12 @@ def first_allowed(table: dict[tuple[int, int], tuple[str, ...]], item: str) -> t
     return next((since for since, items in table.items() if item in items), None)
 
 
-def field_name(pod: PodSpec, container: Container | None, path: Path) -> str:
+def field_name(pod: PodSpec, container: Container | None, path: FieldPath) -> str:
     """A field as messages name it: relative to its container, or to the pod spec."""
     return container_field(container, path) if container else pod_field(pod, path)
 
 
-def annotation_path(pod: PodSpec, key: str) -> Path:
+def annotation_path(pod: PodSpec, key: str) -> FieldPath:
     return (*pod.metadata_path, "annotations", key)
 
 
