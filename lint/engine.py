@@ -353,7 +353,12 @@ def check_object(obj: K8sObject, rules: list[Rule], settings: Settings,
             if not any((name, finding.field) in reported for name in finding.rule.superseded_by)
             and (finding.rule.explains_fields or not (
                 finding.field in explained
-                or any(finding.field[:length] in dropped for length in range(len(finding.field)))))]
+                or (dropped and _beneath(finding.field, dropped))))]
+
+
+def _beneath(path: FieldPath, fields: set[FieldPath]) -> bool:
+    """Whether `path` lies under one of `fields` (one of them is a proper prefix of it)."""
+    return any(path[:length] in fields for length in range(len(path)))
 
 
 def _object_profiles(obj: K8sObject, result: FileResult) -> list[ProfileDocument]:

@@ -225,7 +225,8 @@ class _Fixer:
         if isinstance(first, str):  # unreadable or skipped input: as lint reports it
             self.linted.data = None
             # findings in the other documents of a stream with an input error wait for it to be mended
-            blocked = self.linted.problems and any(self.applies(finding) for finding in self.linted.findings)
+            fixable = any(self.applies(finding) for finding in self.linted.findings)
+            blocked = bool(self.linted.problems) and fixable
             return FixOutcome(source.path, source, source.text, self.linted,
                               error="it has an input error: fixes wait until every document parses"
                               if blocked else None)

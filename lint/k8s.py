@@ -434,6 +434,7 @@ def api_types() -> dict[str, dict[str, str]]:
     return types
 
 
+@cache  # asked for each structure checked: parsed once
 def api_field_since(type_name: str) -> dict[str, tuple[int, int]]:
     """The Kubernetes version in which each field of a structure appeared, for the fields newer than the
     oldest version the data covers (its `oldest`, 1.12); the others are older than that."""

@@ -105,9 +105,9 @@ class InvalidField(Rule):
     before 1.25, `seccompProfile` before 1.19), since its API server drops it, and the
     Windows checks apply from 1.23, where `spec.os` appeared. What other rules find beneath
     a field the API server drops (AppArmor `Unconfined` in `appArmorProfile` before 1.30) has
-    no effect and is not reported. A field behind a feature gate
-    counts from the version whose API defines it, whatever the gate. The definitions start
-    at 1.12: for an older version, only the fields that appeared after 1.12 are reported.
+    no effect and is not reported. A field behind a feature gate counts from the version
+    whose API defines it, whatever the gate. The definitions start at 1.12: for an older
+    version, only the fields that appeared after 1.12 are reported.
 
     ## Why
     Depending on the client, the API server drops an unknown field with at most a warning,
@@ -178,14 +178,13 @@ class InvalidField(Rule):
     def check_structure(self, obj: K8sObject, path: FieldPath, type_name: str, data: Any,
                         base: int) -> Iterator[Violation]:
         fields = api_types()[type_name]
-        since = api_field_since(type_name) if self.kube_version else {}
         windows = obj.pod is not None and obj.pod.is_windows and not self.too_new("PodSpec", "os")
         for key, value in data.items():
             spec = fields.get(key)
             if spec is None:
                 yield self.unknown(obj, path, type_name, key, data, base)
-            elif key in since and self.too_new(type_name, key):
-                yield self.too_new_field(path, key, type_name, since[key], base)
+            elif self.too_new(type_name, key):
+                yield self.too_new_field(path, key, type_name, base)
             elif windows and value is not None and key in windows_forbidden_fields(type_name):
                 where = format_path((*path, key)[base:])
                 yield Violation((*path, key), f"{where} is a Linux setting: the API server rejects it on a "
@@ -204,15 +203,17 @@ class InvalidField(Rule):
 
     def too_new(self, type_name: str, key: str) -> bool:
         """Whether the field appeared after the version deployed to (`kube-version`)."""
+        if self.kube_version is None:
+            return False
         since = api_field_since(type_name).get(key)
-        return since is not None and self.kube_version is not None and since > self.kube_version
+        return since is not None and since > self.kube_version
 
-    def too_new_field(self, path: FieldPath, key: str, type_name: str, since: tuple[int, int],
-                      base: int) -> Violation:
-        version = format_kube_version(self.kube_version or since)
+    def too_new_field(self, path: FieldPath, key: str, type_name: str, base: int) -> Violation:
+        assert self.kube_version is not None
+        since = format_kube_version(api_field_since(type_name)[key])
         return Violation((*path, key), f"{format_path((*path, key)[base:])} is not a field of {type_name} in "
-                                       f"Kubernetes {version} (it came in {format_kube_version(since)}): the "
-                                       "API server drops it", dropped=True)
+                                       f"Kubernetes {format_kube_version(self.kube_version)} (it came in "
+                                       f"{since}): the API server drops it", dropped=True)
 
     def check_value(self, obj: K8sObject, path: FieldPath, value: Any, spec: str,
                     base: int) -> Iterator[Violation]:
@@ -254,9 +255,9 @@ class InvalidField(Rule):
             difflib.get_close_matches(key, list(fields), n=2, cutoff=0.8)
         if len(meant) == 1:
             right = meant[0]
-            # no rename when the field meant is written too, or when the value would not fit it (the
-            # renamed field would be an error of its own: the API server would reject the object)
-            # nor for an object's name or namespace: renamed, the manifest is another object
+            # no rename when the field meant is written too; when the value would not fit it (the
+            # renamed field would be an error of its own: the API server would reject the object); nor
+            # into an object's name or namespace (renamed, the manifest is another object)
             renames_object = type_name == "ObjectMeta" and right in ("name", "namespace")
             fix = None if right in data or renames_object or not fits(data[key], fields[right]) else \
                 rename_key(obj, written, right, Applicability.UNSAFE, f"rename {key} to {right}")
