@@ -120,19 +120,19 @@ def main(clients: Path) -> dict[str, object]:
     """`clients` holds one directory per client release, named by its version."""
     releases = sorted((path for path in clients.iterdir() if (path / MODELS).is_dir()),
                       key=lambda path: kube_version(path.name))
-    by_version = {kube_version(path.name): structures(path / MODELS)[0] for path in releases}
-    newest = releases[-1]
-    types, windows = structures(newest / MODELS)
+    parsed = [structures(path / MODELS) for path in releases]
+    versions = [kube_version(path.name) for path in releases]
+    types, windows = parsed[-1]  # the newest release's
     # since: the first version from which a field is in every release; the oldest release's fields
     # are left out (they are older than any version klint evaluates as)
     since: dict[str, dict[str, str]] = {}
     for api_name, fields in types.items():
         for field in fields:
-            present = [field in by_version[version].get(api_name, {}) for version in by_version]
-            if not all(present):
-                first = list(by_version)[len(present) - present[::-1].index(False)]
-                since.setdefault(api_name, {})[field] = "{}.{}".format(*first)
-    oldest = "{}.{}".format(*kube_version(releases[0].name))
+            lacking = [index for index, (release, _) in enumerate(parsed)
+                       if field not in release.get(api_name, {})]
+            if lacking:  # the release after the last one without it
+                since.setdefault(api_name, {})[field] = "{}.{}".format(*versions[lacking[-1] + 1])
+    oldest = "{}.{}".format(*versions[0])
     return {"source": f"kubernetes (PyPI) {', '.join(path.name for path in releases)}: "
                       "kubernetes/client/models", "types": types, "windows_forbidden": windows,
             "since": since, "oldest": oldest}
