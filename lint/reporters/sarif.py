@@ -148,7 +148,7 @@ def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
 def help_uri(rule: Rule) -> str | None:
     """A built-in rule's section of docs/rules.md (GitHub's anchor of the heading `KL101
     privileged-container`); a plugin's or policy's first reference, which docs/rules.md does not hold."""
-    if rule.__module__.startswith("klint.rules"):
+    if rule.__module__.startswith("klint.rules."):  # the catalogue's modules, not a plugin's
         return f"{RULES_DOC}#{rule.anchor()}" if RULES_DOC else None
     return next((ref for ref in rule.references if ref.startswith(("https://", "http://"))), None)
 
