@@ -26,6 +26,9 @@ def is_excluded(path: str, patterns: Iterable[str], root: str | None = None) -> 
     where the checkout happens to live does not matter), or of the path as given when it was named;
     one with `/` matches the path relative to `root`, or the path as given, or a directory above it
     in either. `*` may cross `/` in patterns with `/`."""
+    patterns = tuple(patterns)
+    if not patterns:
+        return False
     candidates = [_normalize(path)]
     if root is not None:
         candidates.append(_normalize(os.path.relpath(path, root)))
@@ -76,38 +79,65 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (),
                 seen_real.add(real)
                 yield given
             continue
-        root_real = os.path.realpath(given)
-        found: list[tuple[str, OSError | None]] = []
-        errors: list[OSError] = []
-        for directory, dirnames, filenames in os.walk(given, onerror=errors.append):
-            if directory != given and renders(directory):
-                found.append((directory, None))  # linted as its render, never file by file
-                dirnames[:] = []
-                continue
-            dirnames[:] = sorted(
-                name for name in dirnames
-                if not name.startswith(".") and not os.path.islink(os.path.join(directory, name))
-                and not is_excluded(os.path.join(directory, name), exclude, given))
-            for name in filenames:
-                if not name.lower().endswith(MANIFEST_SUFFIXES + PROFILE_SUFFIXES) or name.startswith("."):
-                    continue
-                path = os.path.join(directory, name)
-                if os.path.islink(path) and not _inside(os.path.realpath(path), root_real):
-                    continue
-                if not os.path.isfile(path):  # a pipe or device met on the way would block the run
-                    continue
-                if not is_excluded(path, exclude, given):
-                    found.append((path, None))
-        found += [(str(error.filename), error) for error in errors]
-        for path, error in sorted(found, key=lambda item: item[0]):
+        found, errors = _walk(given, exclude)
+        found += [(str(error.filename), "", error) for error in errors]
+        for path, real, error in sorted(found, key=lambda item: item[0]):
             if error is not None:
                 on_error(error)
                 continue
-            spelled, real = os.path.abspath(path), os.path.realpath(path)
+            spelled = os.path.abspath(path)
             if spelled not in seen and real not in seen_real:
                 seen.add(spelled)
                 seen_real.add(real)
                 yield path
+
+
+# a path found by a walk, its real path, and the error met listing it (if it is a directory)
+_Found = tuple[str, str, OSError | None]
+
+
+def _walk(given: str, exclude: tuple[str, ...]) -> tuple[list[_Found], list[OSError]]:
+    """The manifests under the directory `given`, each with its real path, and the renders met (not
+    walked); and the directories that could not be listed. The directory entries say what is a link
+    or a file, so a plain file costs no system call: its real path is its directory's, which is known
+    as no link to a directory is followed."""
+    found: list[_Found] = []
+    errors: list[OSError] = []
+    root_real = os.path.realpath(given)
+    pending = [(given, root_real)]
+    while pending:
+        directory, real_directory = pending.pop()
+        if directory != given and renders(directory):
+            found.append((directory, real_directory, None))  # linted as its render, never file by file
+            continue
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as err:
+            errors.append(err)
+            continue
+        for entry in entries:
+            name, path = entry.name, os.path.join(directory, entry.name)
+            if name.startswith("."):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                if entry.is_dir(follow_symlinks=False):
+                    if not is_link and not is_excluded(path, exclude, given):
+                        pending.append((path, os.path.join(real_directory, name)))
+                    continue
+                if not name.lower().endswith(MANIFEST_SUFFIXES + PROFILE_SUFFIXES):
+                    continue
+                real = os.path.realpath(path) if is_link else os.path.join(real_directory, name)
+                if is_link and not _inside(real, root_real):
+                    continue
+                if not entry.is_file():  # a pipe or device met on the way would block the run
+                    continue
+            except OSError:  # gone since it was listed
+                continue
+            if not is_excluded(path, exclude, given):
+                found.append((path, real, None))
+    return found, errors
 
 
 def _inside(path: str, root: str) -> bool:

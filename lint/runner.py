@@ -12,7 +12,8 @@ from klint import pool
 from klint.config import ConfigError, Configurations, Settings
 from klint.discover import discover
 from klint.engine import FileResult, Problem, lint_file, lint_source, read_source
-from klint.rule import Rule
+from klint.fix import Applicability
+from klint.rule import Level, Rule, Severity
 
 if TYPE_CHECKING:
     from klint.fixer import FixOutcome
@@ -92,10 +93,13 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
     parallel: Iterator[Outcome] = iter(())
     if workers > 1 and len(pooled) >= POOL_THRESHOLD and pool.available():
         # the rules in outcomes are the parent's own: the workers name them, never copy them
-        shared_rules = list({id(rule): rule for task in pooled.values() for rule in task.rules}.values())
+        rule_lists = {id(task.rules): task.rules for task in pooled.values()}  # most tasks share one
+        named = list({id(rule): rule for rules in rule_lists.values() for rule in rules}.values())
+        # and the enums' members, which would each be unpickled by a call into enum's Python code
+        named += [*Severity, *Applicability, *Level]
         in_pool = list(pooled.values())  # the workers inherit them: only their positions are sent
         parallel = pool.ordered_map(lambda position: _perform(in_pool[position], shared),
-                                    range(len(in_pool)), workers, shared_rules,
+                                    range(len(in_pool)), workers, named,
                                     lambda position, why: _lost(in_pool[position], why))
     else:
         pooled = {}
@@ -113,6 +117,7 @@ def _tasks(paths: Sequence[str], settings: Settings, rules: list[Rule],
     """Each input in order: what to do with it, or its outcome when known already (an input error)."""
     tasks: list[Outcome | _Task] = []
     rendered: set[str] = set()  # charts and kustomizations linted, by real path
+    charts: dict[str, str | None] = {}  # the chart holding each directory, if any
     for path in _inputs(paths or (".",), settings.exclude):
         if isinstance(path, FileResult):
             tasks.append(Outcome(path))
@@ -125,7 +130,7 @@ def _tasks(paths: Sequence[str], settings: Settings, rules: list[Rule],
                 tasks.append(Outcome(FileResult(path, problems=[
                     Problem(path, 1, 1, f"configuration error: {err}")])))
                 continue
-        directory = path if path != "-" and os.path.isdir(path) else _chart_of(path)
+        directory = path if path != "-" and os.path.isdir(path) else _chart_of(path, charts)
         if directory is not None:  # a chart file named alone lints its chart, once
             if os.path.realpath(directory) not in rendered:
                 rendered.add(os.path.realpath(directory))
@@ -170,12 +175,12 @@ def _outcome(task: _Task, shared: _Run) -> Outcome:
     return Outcome(lint_file(name, rules, settings, data), stdin=task.stdin)
 
 
-def _chart_of(path: str) -> str | None:
+def _chart_of(path: str, known: dict[str, str | None]) -> str | None:
     if path == "-":
         return None
     from klint.render import chart_of
 
-    return chart_of(path)
+    return chart_of(path, known)
 
 
 def lint_render(directory: str, rules: list[Rule], settings: Settings,

@@ -169,3 +169,10 @@ def test_pipes_met_while_walking_are_skipped_but_a_named_one_is_read(tree: Path)
     os.mkfifo(tree / "fifo.yaml")
     assert "root/fifo.yaml" not in found("root")
     assert found("root/fifo.yaml") == ["root/fifo.yaml"]
+
+
+def test_a_root_named_through_a_link_finds_the_same_files(tree: Path) -> None:
+    # the files' real paths are their directories': a link inside and its target are still one file
+    os.symlink(tree, tree.parent / "alias")
+    assert found("alias") == [path.replace("root/", "alias/", 1) for path in found("root")]
+    assert found("alias", "root") == found("alias")

@@ -64,13 +64,23 @@ def render(directory: str, options: RenderOptions) -> Render | list[Problem]:
     return kustomize.build(directory)
 
 
-def chart_of(path: str) -> str | None:
+def chart_of(path: str, known: dict[str, str | None] | None = None) -> str | None:
     """The chart a file belongs to: its Chart.yaml, a values file beside it, or a file under its
-    templates/ (or crds/) folder. Its render is what to lint (as pre-commit names changed files)."""
+    templates/ (or crds/) folder. Its render is what to lint (as pre-commit names changed files).
+    `known` remembers the answer for each directory: a run asks for every file it lints."""
     directory = os.path.dirname(path) or "."
     name = os.path.basename(path)
     if name == CHART_FILE or (name.startswith("values") and name.endswith((".yaml", ".yml"))):
         return directory if _holds_chart(directory) else None
+    if known is None:
+        return _chart_holding(directory)
+    if directory not in known:
+        known[directory] = _chart_holding(directory)
+    return known[directory]
+
+
+def _chart_holding(directory: str) -> str | None:
+    """The chart whose templates/ (or crds/) folder holds `directory`, at any depth."""
     current = directory
     while True:
         parent = os.path.dirname(current) if os.path.basename(current) else ""
