@@ -85,10 +85,11 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
     the text need it). `progress(done, total)` is called after each input."""
     shared = _Run(fix, unsafe, stdin, stdin_filename, render, keep_sources or fix)
     tasks = _tasks(paths, settings, rules, configs)
-    # Standard input is read here; renders are made here, as Helm's Go library (the helm extra) does
-    # not survive a fork: the workers lint files.
+    # Standard input is read here, and charts rendered by Helm's Go library (the helm extra), which
+    # does not survive a fork: the workers lint files and make the other renders.
     pooled = {index: task for index, task in enumerate(tasks)
-              if isinstance(task, _Task) and not task.stdin and task.chart is None}
+              if isinstance(task, _Task) and not task.stdin
+              and (task.chart is None or _fork_safe(task.chart, render))}
     workers = min(jobs, len(pooled))
     parallel: Iterator[Outcome] = iter(())
     if workers > 1 and len(pooled) >= POOL_THRESHOLD and pool.available():
@@ -173,6 +174,12 @@ def _outcome(task: _Task, shared: _Run) -> Outcome:
         outcome.result.data = None  # the fixer's, not the report's
         return Outcome(outcome.result, outcome, task.stdin)
     return Outcome(lint_file(name, rules, settings, data), stdin=task.stdin)
+
+
+def _fork_safe(directory: str, options: RenderOptions | None) -> bool:
+    from klint.render import RenderOptions, fork_safe
+
+    return fork_safe(directory, options or RenderOptions())
 
 
 def _chart_of(path: str, known: dict[str, str | None]) -> str | None:

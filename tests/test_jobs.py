@@ -156,3 +156,29 @@ def test_an_outcome_that_cannot_be_sent_back_is_an_error_for_its_input(
     broken = [o for o in outcomes if o.result.problems and "pickle" in o.result.problems[0].message]
     assert [o.result.path for o in broken] == [str(tree / "team0" / "pod03.yaml")]
     assert sum(1 for o in outcomes if o.result.findings) > 20
+
+
+@pytest.mark.parametrize(("render", "helm", "in_worker"), [
+    ("kustomization.yaml", None, True),  # kustomize or kubectl: a child process of the worker
+    ("Chart.yaml", "/usr/local/bin/helm", True),  # a helm binary, likewise
+    ("Chart.yaml", None, shutil.which("helm") is not None),  # Helm's Go library: never in a forked worker
+])
+def test_renders_made_by_child_processes_are_made_in_the_workers(
+        tree: Path, monkeypatch: pytest.MonkeyPatch, render: str, helm: str | None, in_worker: bool) -> None:
+    import os
+
+    from klint.engine import FileResult, Problem
+    from klint.render import RenderOptions
+
+    (tree / "rendered").mkdir()
+    (tree / "rendered" / render).write_text("{}\n", encoding="utf-8")
+
+    def where(directory: str, *args: object) -> FileResult:
+        return FileResult(directory, problems=[Problem(directory, 1, 1, str(os.getpid()))])
+
+    monkeypatch.setattr(runner, "lint_render", where)
+    settings = Settings()
+    outcomes = list(runner.run((str(tree),), settings, settings.enabled_rules(), jobs=2,
+                               render=RenderOptions(helm=helm)))
+    [rendered] = [o.result for o in outcomes if o.result.path.endswith("rendered")]
+    assert (rendered.problems[0].message != str(os.getpid())) is in_worker

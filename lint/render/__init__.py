@@ -64,6 +64,17 @@ def render(directory: str, options: RenderOptions) -> Render | list[Problem]:
     return kustomize.build(directory)
 
 
+def fork_safe(directory: str, options: RenderOptions) -> bool:
+    """Whether a forked worker may render the directory: kustomize, kubectl and a helm binary run as
+    child processes, but Helm's Go library (the helm extra) runs in the process, and its runtime does
+    not survive a fork (the workers fork before anything renders, so the parent renders those)."""
+    if kind_of(directory) != "helm":
+        return True
+    from klint.render import helm
+
+    return helm.renders_in_subprocess(options)
+
+
 def chart_of(path: str, known: dict[str, str | None] | None = None) -> str | None:
     """The chart a file belongs to: its Chart.yaml, a values file beside it, or a file under its
     templates/ (or crds/) folder. Its render is what to lint (as pre-commit names changed files).

@@ -122,6 +122,11 @@ def _sdk() -> Any:
     return helm_python
 
 
+def renders_in_subprocess(options: RenderOptions) -> bool:
+    """Whether charts are rendered by a helm binary (a child process), not by the Go library in this one."""
+    return _binary(options) is not None
+
+
 def renderer_available(options: RenderOptions) -> bool:
     return _binary(options) is not None or _sdk() is not None
 
