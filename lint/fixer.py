@@ -64,10 +64,18 @@ class FixOutcome:
     undecoded: bytes = b""  # given bytes that could not be read as text: standard input passes through
     original: FileResult | None = None  # the findings in the text as read, should the fixed one not be stored
     passes: int = 0  # the passes that applied fixes
+    delivered_changed: bool | None = None  # once delivered (the texts released): whether it changed
 
     @property
     def changed(self) -> bool:
+        if self.delivered_changed is not None:
+            return self.delivered_changed
         return self.source is not None and self.text != self.source.text
+
+    def release_texts(self) -> None:
+        """After delivery the summary needs only counts: a run over thousands of files keeps no texts."""
+        self.delivered_changed = self.changed
+        self.source, self.text, self.undecoded, self.original = None, "", b"", None
 
     def output(self) -> bytes:
         """The bytes to store: the fixed text, with the original's encoding and BOM."""
@@ -780,7 +788,12 @@ def deliver(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO, color: 
     """Where a fixed text goes: with --diff, a diff on `out` (coloured as git colours one, when
     `color`); from standard input, the whole fixed stream on `out`; otherwise the file, rewritten in
     place when it changed. A file that cannot be written is reported as a problem and counts as
-    unchanged."""
+    unchanged. The outcome's texts are released: only the findings and the counts remain."""
+    _send(outcome, stdin, diff, out, color)
+    outcome.release_texts()
+
+
+def _send(outcome: FixOutcome, stdin: bool, diff: bool, out: BinaryIO, color: bool) -> None:
     if outcome.source is None:
         if stdin and not diff:  # a filter never swallows its input
             out.write(outcome.undecoded)

@@ -83,7 +83,7 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
     worker processes, their outcomes the same as in-process; standard input, and runs of few inputs,
     stay in-process. Without `keep_sources`, results keep no source text (only the reports that quote
     the text need it). `progress(done, total)` is called after each input."""
-    shared = _Run(fix, unsafe, stdin, stdin_filename, render, keep_sources or fix)
+    shared = _Run(fix, unsafe, stdin, stdin_filename, render, keep_sources)
     tasks = _tasks(paths, settings, rules, configs)
     # Standard input is read here, and charts rendered by Helm's Go library (the helm extra), which
     # does not survive a fork: the workers lint files and make the other renders.
