@@ -25,6 +25,7 @@ from klint.rule import (
 
 if TYPE_CHECKING:  # `klint --version`, `rules` and `explain` load none of the engine
     from klint import config
+    from klint.engine import FileResult
 
 SEVERITIES = [severity.label for severity in Severity]
 
@@ -200,9 +201,9 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     offline and its render linted, findings pointing at the template lines."""
     from klint import config, runner
     from klint.document import C_COMPOSER
-    from klint.progress import progress_for
+    from klint.progress import is_terminal, progress_for
     from klint.render import RenderOptions
-    from klint.reporters import Report, renderer
+    from klint.reporters import WRITERS, Report, renderer, writer
 
     if statistics and output_format not in ("text", "concise", "full"):
         raise click.UsageError(f"--statistics prints a table, not {output_format}: use it with --format "
@@ -251,33 +252,48 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     quoting = {"full", "sarif"} & formats
     # no bar while diffs or a fixed stream are printed on standard output, which may be the same terminal
     bar = progress_for(sys.stderr, not (no_progress or diff or (fix and "-" in paths)))
-    outcomes = []
     diff_colored = diff and _color(color, sys.stdout)
+    to_stderr = diff or (fix and "-" in paths)
+    # decided here: click.echo would strip the styles off output that is not a terminal
+    colored = _color(color, sys.stderr if to_stderr else sys.stdout)
+    shown = None if silent else "statistics" if statistics else output_format
+    # The report on standard output is written as the results come, holding none of them, unless
+    # another report needs them all, the baseline rewrites them, or it follows the fixes' output
+    # (the diff or the fixed stream) on standard error.
+    streamed = (write_baseline is None and not outputs and not to_stderr
+                and (shown is None or shown in WRITERS))
+    report = Report([], rules, settings, show_fixes=show_fixes, quiet=quiet, verbose=verbose,
+                    keep=not streamed)
+    stream_writer = writer(shown, report, colored) if streamed and shown is not None else None
+    erase_bar = is_terminal(sys.stdout)  # before lines under the bar: it is redrawn below them
+    fixes = fixer.FixSummary.of([], diff, unsafe_fixes, fail_on_change=diff or exit_non_zero_on_fix) \
+        if fixing else None
     for outcome in runner.run(paths, settings, rules, fix=fixing, unsafe=unsafe_fixes, stdin=sys.stdin.buffer,
                               stdin_filename=stdin_filename, render=render, configs=configs,
                               jobs=jobs or runner.default_jobs(), keep_sources=bool(quoting),
                               progress=bar):
-        if outcome.fix is not None:  # the fixed stream or the diff to standard output, the report to stderr
+        if outcome.fix is not None and fixes is not None:
+            # the fixed stream or the diff to standard output, the report to stderr
             fixer.deliver(outcome.fix, outcome.stdin, diff, sys.stdout.buffer, color=diff_colored)
-        outcomes.append(outcome)
+            fixes = fixes.add(outcome.fix)
+        report.add(outcome.result)
+        if stream_writer is not None and (text := stream_writer.result(outcome.result)):
+            if bar is not None and erase_bar:
+                bar.close()
+            click.echo(text, nl=False, color=colored)
     if bar is not None:
         bar.close()
-    fixes = (fixer.FixSummary.of([o.fix for o in outcomes if o.fix is not None], diff, unsafe_fixes,
-                                 fail_on_change=diff or exit_non_zero_on_fix)
-             if fixing else None)
-    results = [outcome.result for outcome in outcomes]
-    if write_baseline is not None:
-        settings = _write_baseline(write_baseline, results, settings)
-    report = Report(results, rules, settings, fixes, show_fixes=show_fixes, quiet=quiet,
-                    verbose=verbose)
-    if not outcomes:
+    if write_baseline is not None:  # what it records counts as suppressed by it
+        settings = _write_baseline(write_baseline, report.results, settings)
+        report = replace(report, settings=settings)
+    report.fixes = fixes
+    if not report.files:
         click.echo(f"klint: no file to lint in {' '.join(paths) or '.'} (looked for .yaml, .yml and .json "
                    "files)", err=True)
-    to_stderr = diff or (fix and "-" in paths)
     sys.stdout.flush()  # the diff or fixed stream before the report, on a terminal showing both
-    # decided here: click.echo would strip the styles off output that is not a terminal
-    colored = _color(color, sys.stderr if to_stderr else sys.stdout)
-    if statistics and not silent:
+    if stream_writer is not None:
+        click.echo(stream_writer.end(), nl=False, color=colored)
+    elif statistics and not silent:
         from klint.reporters.text import render_statistics
 
         click.echo(render_statistics(report, colored), nl=False, err=to_stderr, color=colored)
@@ -294,7 +310,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         from klint import __version__
 
         composer = "C composer" if C_COMPOSER else "pure-Python composer (C extension not installed)"
-        click.echo(f"klint {__version__}: {plural(len(outcomes), 'file')}, "
+        click.echo(f"klint {__version__}: {plural(report.files, 'file')}, "
                    f"{plural(report.count('documents'), 'document')}, "
                    f"{plural(report.count('objects'), 'object')}, "
                    f"{report.count('not_kubernetes')} non-Kubernetes documents skipped, "
@@ -302,10 +318,9 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
         for origin, files in configs.used.items():
             click.echo(f"klint: configuration {os.path.relpath(origin)} for {plural(files, 'file')}",
                        err=True)
-        for outcome in outcomes:
-            if outcome.result.fallback:
-                click.echo(f"klint: {outcome.result.path}: read with the pure-Python composer, as libyaml "
-                           f"refused it at {outcome.result.fallback}", err=True)
+        for path, fallback in report.fallbacks:
+            click.echo(f"klint: {path}: read with the pure-Python composer, as libyaml refused it at "
+                       f"{fallback}", err=True)
     if report.baseline_unmatched and settings.baseline is not None:
         click.echo(f"klint: {report.baseline_unmatched} of the baseline's findings are gone; shrink it with "
                    f"--write-baseline {settings.baseline.path}", err=True)
@@ -313,7 +328,7 @@ def lint_command(paths: tuple[str, ...], output_format: str, outputs: list[tuple
     sys.exit(0 if exit_zero and code == 1 else code)
 
 
-def _write_baseline(path: str, results: list[Any], settings: config.Settings) -> config.Settings:
+def _write_baseline(path: str, results: list[FileResult], settings: config.Settings) -> config.Settings:
     """Record the findings that count in the baseline `path`; they then count as suppressed by it."""
     from klint import __version__
     from klint.suppress import baseline

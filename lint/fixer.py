@@ -23,7 +23,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
@@ -754,21 +754,27 @@ class FixSummary:
     fail_on_change: bool = False
 
     @classmethod
-    def of(cls, outcomes: list[FixOutcome], diff: bool, unsafe: bool,
+    def of(cls, outcomes: Iterable[FixOutcome], diff: bool, unsafe: bool,
            fail_on_change: bool = False) -> FixSummary:
-        unsafe_left = sum(1 for outcome in outcomes for finding in outcome.result.findings
-                          if not unsafe and finding.suppressed is None and finding.fix is not None
-                          and finding.fix.applicable and finding.fix.applicability is Applicability.UNSAFE)
-        return cls(
-            diff=diff,
-            unsafe=unsafe,
-            fixed=sum(len(outcome.fixed) for outcome in outcomes),
-            files_changed=sum(1 for outcome in outcomes if outcome.changed),
-            unsafe_available=unsafe_left,
-            left_out=tuple(f"{o.path}: {why}" for o in outcomes for why in o.left_out),
-            failures=tuple((o.path, o.error) for o in outcomes if o.error),
-            fail_on_change=fail_on_change,
-        )
+        summary = cls(diff, unsafe, 0, 0, 0, (), (), fail_on_change)
+        for outcome in outcomes:
+            summary = summary.add(outcome)
+        return summary
+
+    def add(self, outcome: FixOutcome) -> FixSummary:
+        """This summary and one more file's outcome, once delivered: the command line sums the files'
+        as they come, holding none."""
+        unsafe_left = 0 if self.unsafe else sum(
+            1 for finding in outcome.result.findings
+            if finding.suppressed is None and finding.fix is not None and finding.fix.applicable
+            and finding.fix.applicability is Applicability.UNSAFE)
+        left_out = tuple(f"{outcome.path}: {why}" for why in outcome.left_out)
+        failure = ((outcome.path, outcome.error),) if outcome.error else ()
+        return replace(self, fixed=self.fixed + len(outcome.fixed),
+                       files_changed=self.files_changed + outcome.changed,
+                       unsafe_available=self.unsafe_available + unsafe_left,
+                       left_out=self.left_out + left_out if left_out else self.left_out,
+                       failures=self.failures + failure if failure else self.failures)
 
 
 def at_original_lines(remaining: list[Finding], original: list[Finding]) -> list[Finding]:

@@ -10,8 +10,20 @@ and high findings are errors, medium ones warnings, low ones notices. Suppressed
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from klint.reporters import LEVELS, Report, describe_finding, printable, repository_path, repository_root
+from klint.reporters import (
+    LEVELS,
+    Report,
+    describe_finding,
+    printable,
+    repository_path,
+    repository_root,
+    written,
+)
+
+if TYPE_CHECKING:
+    from klint.engine import FileResult
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -33,15 +45,19 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     return f"::{name} {fields}::{escape_data(message)}" if fields else f"::{name}::{escape_data(message)}"
 
 
-def render(report: Report, color: bool) -> str:
-    root = repository_root()
-    lines = []
-    for result in report.results:
+class GithubWriter:
+    """The workflow commands of each input as it arrives; nothing at the end (no summary)."""
+
+    def __init__(self, report: Report, color: bool) -> None:
+        self.root = repository_root()
+
+    def result(self, result: FileResult) -> str:
+        root = self.root
         path = _path(result.path, root)
         # a chart's findings and problems are in its templates, not at the chart's path
-        lines += [command("error", problem.message, file=_path(problem.path, root), line=problem.line,
-                          col=problem.column,
-                          title="klint: input error") for problem in result.problems]
+        lines = [command("error", problem.message, file=_path(problem.path, root), line=problem.line,
+                         col=problem.column,
+                         title="klint: input error") for problem in result.problems]
         if result.skipped:
             lines.append(command("notice", result.skipped, file=path, title="klint: skipped"))
         for finding in result.findings:
@@ -53,7 +69,14 @@ def render(report: Report, color: bool) -> str:
                 file=_path(finding.path, root), line=span.start_line, col=span.start_column,
                 endLine=span.end_line,
                 endColumn=span.end_column, title=f"{finding.rule.code} {finding.rule.name}"))
-    return "".join(line + "\n" for line in lines)
+        return "".join(line + "\n" for line in lines)
+
+    def end(self) -> str:
+        return ""
+
+
+def render(report: Report, color: bool) -> str:
+    return written(GithubWriter(report, color), report)
 
 
 def _path(path: str, root: Path) -> str:

@@ -6,12 +6,13 @@ it) and `full` (a heading, then the offending lines with carets under the findin
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import click
 
 from klint.engine import FileResult, Finding
 from klint.fix import Applicability, Fix
-from klint.reporters import Report, describe_finding, describe_object, plural, printable
+from klint.reporters import Report, describe_finding, describe_object, plural, printable, written
 from klint.rule import Severity
 
 COLORS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
@@ -59,7 +60,7 @@ def fix_summary(report: Report) -> list[str]:
     lines = [printable(f"{path}: not fixed, the file is left as it was: {why}")
              for path, why in fixes.failures]
     lines.extend(printable(f"fix left out: {note}") for note in fixes.left_out)
-    remaining = len(report.active)
+    remaining = report.counting
     text = (f"{'Would fix' if fixes.diff else 'Fixed'} {plural(fixes.fixed, 'finding')} "
             f"({plural(fixes.files_changed, 'file')} {'would change' if fixes.diff else 'changed'}); "
             f"{remaining} remain")
@@ -151,7 +152,7 @@ def _file_text(path: str) -> str | None:
 
 def text_of(result: FileResult, path: str, read: dict[str, str | None]) -> str | None:
     """The text a finding's lines are in: the input's, or for a render the template file's (read once
-    a report, into `read`)."""
+    an input, into `read`)."""
     if result.source is not None and path == result.source.path:
         return result.source.text
     if path not in read:
@@ -159,88 +160,132 @@ def text_of(result: FileResult, path: str, read: dict[str, str | None]) -> str |
     return read[path]
 
 
-def render(report: Report, color: bool) -> str:
-    return _render(report, color, lambda finding, _: format_finding(finding, color, report.verbose))
-
-
-def render_concise(report: Report, color: bool) -> str:
-    return _render(report, color, lambda finding, _: format_concise(finding, color))
-
-
-def render_full(report: Report, color: bool) -> str:
-    return _render(report, color, lambda finding, text: format_full(finding, color, text, report.show_fixes),
-                   blank_between=True, quotes=True)
-
-
-def _render(report: Report, color: bool, format_one: Callable[[Finding, str | None], str],
-            blank_between: bool = False, quotes: bool = False) -> str:
-    """`format_one` formats a finding, given the text it is in when it `quotes` it (else None: a report
+class TextWriter:
+    """The text formats as the results arrive: each input's lines (its errors, why it was skipped, its
+    findings that count), a blank line between inputs (not with -q), then the summary (not with -q).
+    `format_one` formats a finding, given the text it is in when it `quotes` it (else None: a report
     whose sources were not kept would read each file again)."""
-    lines: list[str] = []
-    read: dict[str, str | None] = {}  # template files, for the code frames of a render's findings
-    for result in report.results:
+
+    def __init__(self, report: Report, format_one: Callable[[Finding, str | None], str],
+                 blank_between: bool = False, quotes: bool = False) -> None:
+        self.report = report
+        self.format_one = format_one
+        self.blank_between = blank_between
+        self.quotes = quotes
+        self.started = False  # whether an input's lines were written
+
+    def result(self, result: FileResult) -> str:
         block = [printable(f"{p.path}:{p.line}:{p.column}: ERROR {p.message}") for p in result.problems]
         if result.skipped:
             block.append(printable(f"{result.path}: skipped: {result.skipped}"))
+        read: dict[str, str | None] = {}  # template files, for the code frames of a render's findings
         for finding in result.findings:
             if finding.suppressed is None:
-                if blank_between and block:
+                if self.blank_between and block:
                     block.append("")
-                block.append(format_one(finding, text_of(result, finding.path, read) if quotes else None))
-        if block:
-            if lines and not report.quiet:  # -q: the findings only, one a line
-                lines.append("")
-            lines.extend(block)
-    if report.quiet:
-        return "".join(line + "\n" for line in lines)
-    if lines:
-        lines.append("")
-    lines.append(summary(report))
-    lines.extend(fix_summary(report))
-    return "\n".join(lines) + "\n"
+                block.append(self.format_one(finding, text_of(result, finding.path, read) if self.quotes
+                                             else None))
+        if not block:
+            return ""
+        if self.started and not self.report.quiet:  # -q: the findings only, one a line
+            block.insert(0, "")
+        self.started = True
+        return _lines(block)
+
+    def end(self) -> str:
+        if self.report.quiet:
+            return ""
+        return _lines([*([""] if self.started else []), summary(self.report), *fix_summary(self.report)])
 
 
-def render_statistics(report: Report, color: bool) -> str:
-    """`--statistics`: each rule's count of findings that count, most first, with how many `--fix`
-    (`[*]`) or `--fix --unsafe-fixes` can fix; then the summary."""
-    counts: dict[str, list[Finding]] = {}
-    for finding in report.active:
-        counts.setdefault(finding.rule.code, []).append(finding)
-    rows = []
-    for code, findings in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
-        fixable = [f for f in findings if f.fix is not None and f.fix.applicable]
-        safe = sum(1 for f in fixable if f.fix is not None and f.fix.applicability is Applicability.SAFE)
-        marker = f"[*] {safe} fixable" if safe else f"[unsafe fix] {len(fixable)} fixable" if fixable else ""
-        name = findings[0].rule.name
-        rows.append((str(len(findings)), click.style(code, bold=True) if color else code, name, marker))
-    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
-    lines = ["  ".join([row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]), row[3]])
-             .rstrip() for row in rows]
-    if not report.quiet:
-        lines.append(summary(report))
-        if report.fixes is not None:  # after --fix or --diff: what was fixed
-            lines.extend(fix_summary(report))
+def _lines(lines: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def text_writer(report: Report, color: bool) -> TextWriter:
+    return TextWriter(report, lambda finding, _: format_finding(finding, color, report.verbose))
+
+
+def concise_writer(report: Report, color: bool) -> TextWriter:
+    return TextWriter(report, lambda finding, _: format_concise(finding, color))
+
+
+def full_writer(report: Report, color: bool) -> TextWriter:
+    return TextWriter(report, lambda finding, text: format_full(finding, color, text, report.show_fixes),
+                      blank_between=True, quotes=True)
+
+
+def render(report: Report, color: bool) -> str:
+    return written(text_writer(report, color), report)
+
+
+def render_concise(report: Report, color: bool) -> str:
+    return written(concise_writer(report, color), report)
+
+
+def render_full(report: Report, color: bool) -> str:
+    return written(full_writer(report, color), report)
+
+
+class StatisticsWriter:
+    """`--statistics`: each rule's count of findings that count, most first, with how many `--fix`
+    (`[*]`) or `--fix --unsafe-fixes` can fix; then the summary. Nothing is written before the end:
+    only the counts are kept."""
+
+    def __init__(self, report: Report, color: bool) -> None:
+        self.report = report
+        self.color = color
+        # rule code -> [its name, findings, fixable ones, fixable safely], in the order first seen
+        self.rules: dict[str, list[Any]] = {}
+
+    def result(self, result: FileResult) -> str:
+        for finding in result.findings:
+            if finding.suppressed is not None:
+                continue
+            row = self.rules.setdefault(finding.rule.code, [finding.rule.name, 0, 0, 0])
+            row[1] += 1
+            fix = finding.fix
+            if fix is not None and fix.applicable:
+                row[2] += 1
+                row[3] += fix.applicability is Applicability.SAFE
+        return ""
+
+    def end(self) -> str:
+        rows = []
+        for code, (name, count, fixable, safe) in sorted(self.rules.items(), key=lambda item: (-item[1][1],
+                                                                                             item[0])):
+            marker = f"[*] {safe} fixable" if safe else f"[unsafe fix] {fixable} fixable" if fixable else ""
+            rows.append((str(count), click.style(code, bold=True) if self.color else code, name, marker))
+        widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+        lines = ["  ".join([row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
+                            row[3]]).rstrip() for row in rows]
+        if not self.report.quiet:
+            lines.append(summary(self.report))
+            if self.report.fixes is not None:  # after --fix or --diff: what was fixed
+                lines.extend(fix_summary(self.report))
+        return _lines(lines)
+
+
+def render_statistics(report: Report, color: bool) -> str:
+    return written(StatisticsWriter(report, color), report)
+
+
 def summary(report: Report) -> str:
-    findings = report.active
-    files = len(report.results)
-    # inputs, not paths: a chart's findings are in its templates
-    with_findings = sum(1 for result in report.results if any(f.suppressed is None for f in result.findings))
+    findings, files = report.counting, report.files
     if findings:
         levels = ", ".join(f"{count} {label}" for label, count in report.by_severity().items() if count)
-        text = (f"Found {plural(len(findings), 'finding')} ({levels}) in {with_findings} of "
+        # inputs, not paths: a chart's findings are in its templates
+        text = (f"Found {plural(findings, 'finding')} ({levels}) in {report.files_with_findings} of "
                 f"{plural(files, 'file')}")
     else:
         text = f"No findings in {plural(files, 'file')}"
     if report.suppressed:
         text += f" ({report.suppressed} suppressed)"
     extras = []
-    if report.problems:
-        extras.append(plural(len(report.problems), "error"))
-    if report.skipped:
-        extras.append(f"{plural(len(report.skipped), 'file')} skipped")
+    if report.error_count:
+        extras.append(plural(report.error_count, "error"))
+    if report.skipped_count:
+        extras.append(f"{plural(report.skipped_count, 'file')} skipped")
     return text + (f"; {', '.join(extras)}" if extras else "") + "."
 
 
