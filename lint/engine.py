@@ -175,11 +175,16 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings,
     try:
         own = settings if baseline is None else replace(settings, baseline=None)
         templated = origin is None and "{{" in source.text and not is_chart_values(source.path)
-        result = _lint_source(source, rules, own, templated, keep_data)
+        wanted = origin is not None and origin.wants_stream_data
+        result = _lint_source(source, rules, own, templated, keep_data or wanted)
     finally:
         if collecting:
             gc.enable()
     if origin is not None:
+        if wanted:
+            origin.stream_data(result.data or {})
+            if not keep_data:
+                result.data = None
         result.findings = sorted((origin.relocate(finding, source) for finding in result.findings),
                                  key=Finding.sort_key)
         result.problems = [origin.relocate_problem(problem) for problem in result.problems]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from klint.document import FieldPath
 from klint.edits import combine, remove_list_item, set_field
 from klint.fix import Applicability, Fix
 from klint.k8s import Container, K8sObject, PodSpec, as_dict, as_list
@@ -134,8 +135,23 @@ def host_mounts(pod: PodSpec) -> Iterator[HostMount]:
         yield HostMount(index, name, host_path, mounts)
 
 
+# The removals built for the last object, by pod and volume: host-path and sensitive-host-mount both
+# offer the removal of a volume, the same fix (built once).
+_REMOVALS: list[tuple[K8sObject, dict[tuple[FieldPath, int], Fix | None]]] = []
+
+
 def host_mount_removal(obj: K8sObject, pod: PodSpec, volume: HostMount) -> Fix | None:
     """Removing a hostPath volume, and every mount of it with it (an unknown volume name is invalid)."""
+    if not _REMOVALS or _REMOVALS[0][0] is not obj:
+        _REMOVALS[:] = [(obj, {})]  # fixes are built object by object: keeping others would keep them alive
+    built = _REMOVALS[0][1]
+    key = (pod.path, volume.index)
+    if key not in built:
+        built[key] = _host_mount_removal(obj, pod, volume)
+    return built[key]
+
+
+def _host_mount_removal(obj: K8sObject, pod: PodSpec, volume: HostMount) -> Fix | None:
     description = f'remove the hostPath volume "{volume.name}" and its mounts'
     paths = [(*pod.path, "volumes", volume.index),
              *((*container.path, "volumeMounts", position) for container, position, _ in volume.mounts)]

@@ -25,16 +25,21 @@ class Style:
     value_quote: str = ""  # '"' or "'" when the file quotes its string values (most of them), else ""
 
 
-_STYLES: dict[int, tuple[Document, Style]] = {}
+# The style of the document whose fixes are being built, and whether it is the outline one (every
+# edit asks for it: even the outline style is worth keeping).
+_STYLES: dict[int, tuple[Document, bool, Style]] = {}
 
 
 def document_style(document: Document) -> Style:
     """The document's own style (the most common choice where it has one; kubectl's otherwise)."""
     cached = _STYLES.get(id(document))
-    if cached is not None and cached[0] is document:
-        return cached[1]
+    if cached is not None and cached[0] is document and cached[1] == document.outline_fixes:
+        return cached[2]
     if document.outline_fixes:
-        return _outline_style(document)
+        style = _outline_style(document)
+        _STYLES.clear()
+        _STYLES[id(document)] = (document, True, style)
+        return style
     text = document.source.text
     maps: Counter[int] = Counter()
     seqs: Counter[int] = Counter()
@@ -91,7 +96,7 @@ def document_style(document: Document) -> Style:
         value_quote=quote if sum(quotes.values()) > plain_strings else "",
     )
     _STYLES.clear()  # fixes are built document by document: keeping others would keep their text alive
-    _STYLES[id(document)] = (document, style)
+    _STYLES[id(document)] = (document, False, style)
     return style
 
 

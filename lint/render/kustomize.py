@@ -102,17 +102,12 @@ def build(directory: str) -> Render | list[Problem]:
             message = message.replace(wrapper + "/", "").replace(target, directory)
             return [Problem(kustomization, 1, 1, f"kustomize: {message or 'the build failed'}")]
         text = done.stdout.decode("utf-8", "replace")
-        origin = KustomizeOrigin(kustomization=kustomization, patches=_patch_files(directory))
-        try:
-            for document in parse_documents(Source.from_text(directory, text)):
-                origin.documents[document.index] = (document.data, _origin_path(document, wrapper, directory))
-        except InputError:
-            pass  # the engine reports it, at the rendered position
+        origin = KustomizeOrigin(kustomization=kustomization, patches=_patch_files(directory),
+                                 wrapper=wrapper, directory=directory)
     return Render(Source.from_text(directory, text), origin)
 
 
-def _origin_path(document: Document, wrapper: str, directory: str) -> str | None:
-    data = document.data
+def _origin_path(data: Any, wrapper: str, directory: str) -> str | None:
     annotations = data.get("metadata", {}).get("annotations") if isinstance(data, dict) else None
     value = annotations.get(ORIGIN) if isinstance(annotations, dict) else None
     if not isinstance(value, str):
@@ -187,6 +182,13 @@ class KustomizeOrigin(OriginMap):
     patches: list[str] = field(default_factory=list)
     documents: dict[int, tuple[Any, str | None]] = field(default_factory=dict)
     _files: dict[str, list[Document]] = field(default_factory=dict)
+    wrapper: str = ""  # the build's kustomization (deleted since): origin annotations are relative to it
+    directory: str = ""
+    wants_stream_data = True
+
+    def stream_data(self, data: dict[int, Any]) -> None:
+        for index, value in data.items():
+            self.documents[index] = (value, _origin_path(value, self.wrapper, self.directory))
 
     def _resource(self, path: str, kind: Any, name: Any) -> Document | None:
         if path not in self._files:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from klint.engine import Finding, Location, Problem
 from klint.fix import Applicability, Fix
@@ -44,6 +45,13 @@ class OriginMap:
     # what a template line takes from the values (e.g. "value .Values.securityContext, values.yaml:12")
     # (template path, its lines, the finding's field) -> "value .Values.x (values.yaml:3)"
     describe_values: Callable[[str, str, tuple[str | int, ...]], str | None] | None = None
+
+    # Whether `stream_data` wants the data of the stream's documents, which the engine's parse of the
+    # stream keeps for it (a second parse of the stream only for them cost as much as the first).
+    wants_stream_data = False
+
+    def stream_data(self, data: dict[int, Any]) -> None:
+        """The data of the stream's documents, by index (those before a YAML error that ends it)."""
 
     def origin(self, line: int) -> tuple[OriginFile, int] | None:
         entry = self.lines[line - 1] if 0 < line <= len(self.lines) else None
