@@ -8,6 +8,7 @@ needs no pickling)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import signal
@@ -71,22 +72,35 @@ def _results(executor: Any, answers: Iterator[bytes | str], items: Sequence[Any]
 def _work_on(item: Any) -> bytes | str:
     """In a worker: the item's result, pickled with the shared objects named by position; or why
     there is none (`work` is expected to catch its own errors: this is the last resort)."""
-    import pickle
-
     assert _work is not None
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-    pickler.persistent_id = lambda obj: _positions.get(id(obj))  # type: ignore[method-assign]
     try:
-        pickler.dump(_work(item))
+        _pickler()(buffer).dump(_work(item))
     except Exception as err:  # e.g. a result that cannot be pickled: the other items' results stand
         return f"{type(err).__name__}: {err}"
     return buffer.getvalue()
 
 
+def _shared_object(position: int) -> object:
+    """In the parent, unpickling: the shared object a worker named by its position."""
+    return _shared[position]
+
+
+@functools.cache
+def _pickler() -> Callable[[io.BytesIO], Any]:
+    import pickle
+
+    class SharedNaming(pickle.Pickler):
+        # Called for objects of non-builtin types only (not for each string and number, as
+        # persistent_id would be): a third of the cost of pickling a result.
+        def reducer_override(self, obj: Any) -> Any:
+            position = _positions.get(id(obj))
+            return NotImplemented if position is None else (_shared_object, (position,))
+
+    return lambda buffer: SharedNaming(buffer, pickle.HIGHEST_PROTOCOL)
+
+
 def _loads(data: bytes) -> Any:
     import pickle
 
-    unpickler = pickle.Unpickler(io.BytesIO(data))
-    unpickler.persistent_load = _shared.__getitem__  # type: ignore[method-assign]
-    return unpickler.load()
+    return pickle.loads(data)
