@@ -1,4 +1,4 @@
-"""Reports written as the results arrive (text, concise, full, github, --statistics): each input's lines
+"""Reports written as the results arrive (text, concise, full, github, json, --statistics): each input's lines
 are out before the next input is linted, the run's results are not held, and the output is the one the
 whole-report renderers give (a `--output` file makes the command line use those)."""
 
@@ -46,7 +46,7 @@ def spy_on_stdout(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize("output_format", ["text", "concise", "full", "github"])
+@pytest.mark.parametrize("output_format", ["text", "concise", "full", "github", "json"])
 def test_each_files_lines_are_written_before_the_next_file_is_linted(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str) -> None:
     monkeypatch.chdir(tmp_path)
@@ -62,7 +62,7 @@ def test_each_files_lines_are_written_before_the_next_file_is_linted(
     assert result.stdout.startswith(seen[2])
 
 
-@pytest.mark.parametrize("args", [["--format", "json"], ["--format", "text", "--output", "junit:report.xml"],
+@pytest.mark.parametrize("args", [["--format", "sarif"], ["--format", "text", "--output", "junit:report.xml"],
                                   ["--statistics"], ["--diff"]])
 def test_reports_of_the_whole_run_are_written_at_its_end(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
@@ -79,7 +79,7 @@ CASES = [[], ["-q"], ["--warn-unused-suppressions"], ["--color", "always"], ["-v
          ["--select", "KL1", "--exit-zero"], ["--select", "KL101,KL201", "--show-fixes"]]
 
 
-@pytest.mark.parametrize("output_format", ["text", "concise", "full", "github", "statistics"])
+@pytest.mark.parametrize("output_format", ["text", "concise", "full", "github", "json", "statistics"])
 @pytest.mark.parametrize("options", CASES)
 def test_a_streamed_report_is_the_whole_runs(tree: Path, output_format: str, options: list[str]) -> None:
     """The same output, summary and exit code as the report rendered once every result is in (which
@@ -114,8 +114,9 @@ def test_a_report_not_kept_holds_no_result_and_counts_as_the_whole_one(tree: Pat
     assert streamed.exit_code() == whole.exit_code() == 2
     assert streamed.by_severity() == whole.by_severity()
     assert render_statistics(whole, False).endswith(writer("statistics", streamed, False).end())
-    text = writer("text", streamed, False)
-    assert "".join(map(text.result, whole.results)) + text.end() == renderer("text")(whole, False)
+    for output_format in ("text", "json"):
+        made = writer(output_format, streamed, False)
+        assert "".join(map(made.result, whole.results)) + made.end() == renderer(output_format)(whole, False)
 
 
 def test_the_bar_is_erased_before_lines_are_written_under_it(tree: Path,

@@ -212,7 +212,8 @@ FORMATS = {"text": "text", "concise": "text:render_concise", "full": "text:rende
 # The reports that can be written as the results arrive -> the module of `klint.reporters` and the
 # function making their `Writer` of a report (and whether to colour); `statistics` is --statistics.
 WRITERS = {"text": "text:text_writer", "concise": "text:concise_writer", "full": "text:full_writer",
-           "github": "github:GithubWriter", "statistics": "text:StatisticsWriter"}
+           "github": "github:GithubWriter", "json": "json_format:JsonWriter",
+           "statistics": "text:StatisticsWriter"}
 
 
 def writer(name: str, report: Report, color: bool) -> Writer:

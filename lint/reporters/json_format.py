@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from klint.engine import Finding
+from klint.engine import FileResult, Finding
 from klint.fix import Applicability
-from klint.reporters import Report
+from klint.reporters import Report, written
 from klint.source import Span
 
 SCHEMA = "klint/report/v1"
@@ -66,32 +67,68 @@ def fixes_json(report: Report) -> dict[str, Any] | None:
     }
 
 
-def render(report: Report, color: bool) -> str:
-    from klint import __version__
+class JsonWriter:
+    """The report object written as the results arrive: each finding as its input is done; the errors,
+    the skipped inputs (few) and the summary at the end. The text is `json.dumps(..., indent=2)`'s."""
 
-    data = {
-        "schema": SCHEMA,
-        "version": __version__,
-        "findings": [finding_json(finding) for finding in report.findings],
-        "errors": [{"path": p.path, "line": p.line, "column": p.column, "message": p.message}
-                   for p in report.problems],
-        "skipped": [{"path": r.path, "reason": r.skipped} for r in report.skipped],
-        "summary": {
-            "files": len(report.results),
-            "documents": report.count("documents"),
-            "objects": report.count("objects"),
-            "notKubernetes": report.count("not_kubernetes"),
-            "findings": len(report.active),
-            "suppressed": report.suppressed,
-            "baseline": None if report.settings.baseline is None else {
-                "path": report.settings.baseline.path, "findings": report.settings.baseline.size(),
-                "unmatched": report.baseline_unmatched},
-            "bySeverity": report.by_severity(),
-            "errors": len(report.problems),
-            "skipped": len(report.skipped),
-            "fixable": {"safe": report.fixable(Applicability.SAFE),
-                        "unsafe": report.fixable(Applicability.UNSAFE)},
-            "fixes": fixes_json(report),
-        },
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    def __init__(self, report: Report, color: bool) -> None:
+        self.report = report
+        self.started = False  # the header and the opening of "findings"
+        self.findings = 0
+        self.errors: list[dict[str, Any]] = []
+        self.skipped: list[dict[str, Any]] = []
+
+    def _start(self) -> str:
+        from klint import __version__
+
+        if self.started:
+            return ""
+        self.started = True
+        head = json.dumps({"schema": SCHEMA, "version": __version__}, indent=2, ensure_ascii=False)
+        return head[:-2] + ',\n  "findings": ['
+
+    def result(self, result: FileResult) -> str:
+        self.errors += ({"path": p.path, "line": p.line, "column": p.column, "message": p.message}
+                        for p in result.problems)
+        if result.skipped:
+            self.skipped.append({"path": result.path, "reason": result.skipped})
+        parts = [self._start()]
+        for finding in result.findings:
+            text = json.dumps(finding_json(finding), indent=2, ensure_ascii=False)
+            # one level deeper: JSON text has no line break inside a string
+            parts.append(("\n" if self.findings == 0 else ",\n") + _INDENT.sub("    ", text))
+            self.findings += 1
+        return "".join(parts)
+
+    def end(self) -> str:
+        report = self.report
+        rest = {
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "summary": {
+                "files": report.files,
+                "documents": report.count("documents"),
+                "objects": report.count("objects"),
+                "notKubernetes": report.count("not_kubernetes"),
+                "findings": report.counting,
+                "suppressed": report.suppressed,
+                "baseline": None if report.settings.baseline is None else {
+                    "path": report.settings.baseline.path, "findings": report.settings.baseline.size(),
+                    "unmatched": report.baseline_unmatched},
+                "bySeverity": report.by_severity(),
+                "errors": report.error_count,
+                "skipped": report.skipped_count,
+                "fixable": {"safe": report.fixable(Applicability.SAFE),
+                            "unsafe": report.fixable(Applicability.UNSAFE)},
+                "fixes": fixes_json(report),
+            },
+        }
+        closing = "\n  ]" if self.findings else "]"
+        return self._start() + closing + ",\n" + json.dumps(rest, indent=2, ensure_ascii=False)[2:] + "\n"
+
+
+_INDENT = re.compile("^", re.MULTILINE)
+
+
+def render(report: Report, color: bool) -> str:
+    return written(JsonWriter(report, color), report)
