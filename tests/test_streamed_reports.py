@@ -1,9 +1,11 @@
-"""Reports written as the results arrive (text, concise, full, github, json, --statistics): each input's lines
-are out before the next input is linted, the run's results are not held, and the output is the one the
-whole-report renderers give (a `--output` file makes the command line use those)."""
+"""Reports written as the results arrive (every format but JUnit, and --statistics): each input's lines
+are out before the next input is linted (SARIF's once the log is complete, from texts made as the
+results came), the run's results are not held, and the output is the one the whole-report renderers
+give (a `--output` file makes the command line use those)."""
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
 from collections.abc import Iterator
@@ -18,8 +20,10 @@ from test_jobs import make_tree
 from klint import progress, runner
 from klint.cli import main
 from klint.config import Settings
+from klint.engine import FileResult
 from klint.reporters import Report, renderer, writer
 from klint.reporters.text import render_statistics, summary
+from klint.source import Source
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  hostIPC: true\n  containers: []\n"
 
@@ -62,7 +66,7 @@ def test_each_files_lines_are_written_before_the_next_file_is_linted(
     assert result.stdout.startswith(seen[2])
 
 
-@pytest.mark.parametrize("args", [["--format", "sarif"], ["--format", "text", "--output", "junit:report.xml"],
+@pytest.mark.parametrize("args", [["--format", "junit"], ["--format", "text", "--output", "junit:report.xml"],
                                   ["--statistics"], ["--diff"]])
 def test_reports_of_the_whole_run_are_written_at_its_end(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
@@ -79,7 +83,8 @@ CASES = [[], ["-q"], ["--warn-unused-suppressions"], ["--color", "always"], ["-v
          ["--select", "KL1", "--exit-zero"], ["--select", "KL101,KL201", "--show-fixes"]]
 
 
-@pytest.mark.parametrize("output_format", ["text", "concise", "full", "github", "json", "statistics"])
+@pytest.mark.parametrize("output_format", ["text", "concise", "full", "github", "json", "sarif",
+                                           "statistics"])
 @pytest.mark.parametrize("options", CASES)
 def test_a_streamed_report_is_the_whole_runs(tree: Path, output_format: str, options: list[str]) -> None:
     """The same output, summary and exit code as the report rendered once every result is in (which
@@ -114,7 +119,7 @@ def test_a_report_not_kept_holds_no_result_and_counts_as_the_whole_one(tree: Pat
     assert streamed.exit_code() == whole.exit_code() == 2
     assert streamed.by_severity() == whole.by_severity()
     assert render_statistics(whole, False).endswith(writer("statistics", streamed, False).end())
-    for output_format in ("text", "json"):
+    for output_format in ("text", "json", "sarif"):
         made = writer(output_format, streamed, False)
         assert "".join(map(made.result, whole.results)) + made.end() == renderer(output_format)(whole, False)
 
@@ -131,3 +136,25 @@ def test_the_bar_is_erased_before_lines_are_written_under_it(tree: Path,
         if line:
             at = mixed.index(line)
             assert at == 0 or mixed[at - 1] in "\r\n"  # never after the bar's `… 3/29 inputs`
+
+
+def test_the_sarif_writer_holds_texts_not_results_or_sources(tree: Path) -> None:
+    """Each finding's SARIF text is made as its file comes, while its source is at hand: what the
+    writer keeps till the end reaches no result and no source text."""
+    whole = run(str(tree))
+    assert any(result.source is not None for result in whole.results)
+    streamed = Report([], whole.rules, whole.settings, keep=False)
+    sarif = writer("sarif", streamed, False)
+    for result in whole.results:
+        streamed.add(result)
+        assert sarif.result(result) == ""
+    seen: set[int] = set()
+    todo = [value for name, value in vars(sarif).items() if name != "report"]
+    while todo:
+        value = todo.pop()
+        if id(value) in seen or isinstance(value, type | type(gc)):
+            continue
+        seen.add(id(value))
+        assert not isinstance(value, FileResult | Source)
+        todo += gc.get_referents(value)
+    assert sarif.end() == renderer("sarif")(whole, False)

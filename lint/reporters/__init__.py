@@ -213,7 +213,7 @@ FORMATS = {"text": "text", "concise": "text:render_concise", "full": "text:rende
 # function making their `Writer` of a report (and whether to colour); `statistics` is --statistics.
 WRITERS = {"text": "text:text_writer", "concise": "text:concise_writer", "full": "text:full_writer",
            "github": "github:GithubWriter", "json": "json_format:JsonWriter",
-           "statistics": "text:StatisticsWriter"}
+           "sarif": "sarif:SarifWriter", "statistics": "text:StatisticsWriter"}
 
 
 def writer(name: str, report: Report, color: bool) -> Writer:

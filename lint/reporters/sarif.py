@@ -5,7 +5,7 @@
   `repository_root`); a file outside it gets an absolute `file:` URI.
 - Columns count Unicode code points, as klint does (`columnKind: unicodeCodePoints`).
 - `partialFingerprints["klint/v2"]` identifies a finding by its file and `Finding.identity`, not by
-  line, so an alert survives edits that move it (see `fingerprints`).
+  line, so an alert survives edits that move it (see `SarifWriter._fingerprint`).
 - Fix edits become `fixes` with line/column regions: klint's offsets index the text without its BOM,
   and lines and columns mean the same with or without one.
 - Input errors are `toolExecutionNotifications`; the run itself still succeeded.
@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections import Counter
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
@@ -26,9 +27,9 @@ from urllib.parse import quote
 import attr
 import sarif_om as sarif
 
-from klint.engine import Finding, Problem
+from klint.engine import FileResult, Finding, Problem
 from klint.fix import Fix
-from klint.reporters import LEVELS, Report, describe_finding, repository_path, repository_root
+from klint.reporters import LEVELS, Report, describe_finding, repository_path, repository_root, written
 from klint.rule import DEFAULT_SECURITY_SEVERITY, Rule, Severity
 from klint.source import Source, Span
 
@@ -91,39 +92,91 @@ def _key(key: Any) -> str:
 
 
 def render(report: Report, color: bool) -> str:
-    data = sarif_json(sarif_log(report, repository_root()))
-    ordered = {key: data.pop(key) for key in ("$schema", "version")}
-    return json.dumps({**ordered, **data}, indent=2, ensure_ascii=False) + "\n"
+    return written(SarifWriter(report, color), report)
 
 
-def sarif_log(report: Report, root: Path) -> sarif.SarifLog:
-    from klint import __version__
+# Where the results go in the log's text: they are rendered as they come, the rest at the end.
+_RESULTS = "\0results\0"
 
-    rules = report.all_rules
-    rule_index = {rule.code: index for index, rule in enumerate(rules)}
-    fingerprint_of = fingerprints(report.findings, root)
-    results = []
-    for file_result in report.results:
+
+class SarifWriter:
+    """The log written as the results arrive: each finding becomes its SARIF text while its file's
+    source is at hand (the source then goes); the log, the rules and the notifications are written at
+    the end, around those texts. The text is `json.dumps(..., indent=2)`'s of the whole log."""
+
+    def __init__(self, report: Report, color: bool) -> None:
+        self.report = report
+        self.root = repository_root()
+        # the enabled rules, then any other rule a finding came from, in the order they come
+        self.rule_index = {rule.code: index for index, rule in enumerate(report.rules)}
+        self.other_rules: list[Rule] = []
+        self.seen: Counter[str] = Counter()  # fingerprints' digests: identical findings counted
+        self.results: list[str] = []
+        self.errors: list[sarif.Notification] = []  # then the skipped inputs
+        self.skipped: list[sarif.Notification] = []
+
+    def result(self, file_result: FileResult) -> str:
+        root = self.root
         for finding in file_result.findings:
-            results.append(result(finding, file_result.source, rule_index[finding.rule.code],
-                                  fingerprint_of[id(finding)], root))
-    notifications = [problem_notification(problem, root) for problem in report.problems]
-    notifications += [sarif.Notification(level="note", message=sarif.Message(text=f"skipped: {r.skipped}"),
-                                         locations=[location(r.path, None, root)])
-                      for r in report.skipped]
-    root_uri = root.as_uri()
-    run = sarif.Run(
-        tool=sarif.Tool(driver=sarif.ToolComponent(
-            name="klint", version=__version__, semantic_version=__version__, information_uri=HOMEPAGE or None,
-            rules=[descriptor(rule, report.severity_of(rule)) for rule in rules])),
-        invocations=[sarif.Invocation(execution_successful=True,
-                                      tool_execution_notifications=notifications or None)],
-        original_uri_base_ids={SRCROOT: sarif.ArtifactLocation(
-            uri=root_uri if root_uri.endswith("/") else root_uri + "/")},
-        column_kind="unicodeCodePoints",
-        results=results,
-    )
-    return sarif.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
+            if finding.rule.code not in self.rule_index:
+                self.rule_index[finding.rule.code] = len(self.rule_index)
+                self.other_rules.append(finding.rule)
+            fingerprint = self._fingerprint(finding)
+            data = sarif_json(result(finding, file_result.source, self.rule_index[finding.rule.code],
+                                     fingerprint, root))
+            # results sit four levels deep; JSON text has no line break inside a string
+            self.results.append(_INDENT.sub("        ", json.dumps(data, indent=2, ensure_ascii=False)))
+        self.errors += (problem_notification(problem, root) for problem in file_result.problems)
+        if file_result.skipped:
+            self.skipped.append(sarif.Notification(
+                level="note", message=sarif.Message(text=f"skipped: {file_result.skipped}"),
+                locations=[location(file_result.path, None, root)]))
+        return ""
+
+    def _fingerprint(self, finding: Finding) -> str:
+        """Its file, relative to the repository root, and its identity (what it is about, never where
+        it sits). Identical findings (the same object twice in one file) are told apart by occurrence,
+        as `hash:N`."""
+        identity = json.dumps([repository_path(finding.path, self.root) or finding.path, finding.identity])
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        self.seen[digest] += 1
+        return f"{digest}:{self.seen[digest]}"
+
+    def end(self) -> str:
+        from klint import __version__
+
+        report, root = self.report, self.root
+        root_uri = root.as_uri()
+        notifications = [*self.errors, *self.skipped]
+        run = sarif.Run(
+            tool=sarif.Tool(driver=sarif.ToolComponent(
+                name="klint", version=__version__, semantic_version=__version__,
+                information_uri=HOMEPAGE or None,
+                rules=[descriptor(rule, report.severity_of(rule))
+                       for rule in [*report.rules, *self.other_rules]])),
+            invocations=[sarif.Invocation(execution_successful=True,
+                                          tool_execution_notifications=notifications or None)],
+            original_uri_base_ids={SRCROOT: sarif.ArtifactLocation(
+                uri=root_uri if root_uri.endswith("/") else root_uri + "/")},
+            column_kind="unicodeCodePoints",
+            results=[_RESULTS],
+        )
+        data = sarif_json(sarif.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI))
+        ordered = {key: data.pop(key) for key in ("$schema", "version")}
+        text = json.dumps({**ordered, **data}, indent=2, ensure_ascii=False) + "\n"
+        before, _, after = text.partition('[\n        ' + json.dumps(_RESULTS) + '\n      ]')
+        results, self.results = self.results, []  # joined once, in one copy: the log may be large
+        if not results:
+            return before + "[]" + after
+        pieces = [before, "[\n"]
+        for item in results:
+            pieces += (item, ",\n")
+        pieces[-1] = "\n      ]"
+        del results
+        return "".join([*pieces, after])
+
+
+_INDENT = re.compile("^", re.MULTILINE)
 
 
 def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
@@ -255,17 +308,3 @@ def problem_notification(problem: Problem, root: Path) -> sarif.Notification:
     where = location(problem.path, None, root)
     where.physical_location.region = sarif.Region(start_line=problem.line, start_column=problem.column)
     return sarif.Notification(level="error", message=sarif.Message(text=problem.message), locations=[where])
-
-
-def fingerprints(findings: list[Finding], root: Path) -> dict[int, str]:
-    """A fingerprint per finding (by `id`): its file, relative to the repository root, and its
-    identity (what it is about, never where it sits). Identical findings (the same object twice in
-    one file) are told apart by occurrence, as `hash:N`."""
-    seen: Counter[str] = Counter()
-    out = {}
-    for finding in findings:
-        identity = json.dumps([repository_path(finding.path, root) or finding.path, finding.identity])
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-        seen[digest] += 1
-        out[id(finding)] = f"{digest}:{seen[digest]}"
-    return out
