@@ -1,6 +1,5 @@
 """Peak memory of a whole `klint` run by report format, as the number of files grows: the reports
-written as the results arrive (text, concise, full, github, --statistics) should stay flat, the ones
-of the whole run (json, sarif, junit) grow with the findings.
+written as the results arrive (text, full, github, --statistics, json) should stay flat.
 
     .venv/bin/python bench/report_memory.py [--files 1000 10000] [--real ../shared/corpus/real]
                                             [--other ../base/.venv/bin/klint] [--repeats 3]
@@ -17,14 +16,11 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench import write_corpus  # the synthetic corpus of bench.py
+from scale import ENV, add_corpus_arguments, corpora  # the corpora and environment of scale.py
 
-ENV = {**{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
-       "PYTHONPYCACHEPREFIX": os.environ.get("PYTHONPYCACHEPREFIX", "/tmp/pyc")}
 REPORTS = {"text": [], "full": ["--format", "full"], "github": ["--format", "github"],
            "statistics": ["--statistics"], "json": ["--format", "json"]}
 
@@ -51,11 +47,7 @@ def measure(label: str, directory: Path, klints: list[str], args: argparse.Names
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--files", type=int, nargs="*", default=[1000, 10000],
-                        help="synthetic corpora (1000 10000)")
-    shared = Path(__file__).resolve().parents[2] / "shared"
-    parser.add_argument("--real", type=Path, default=shared / "corpus" / "real",
-                        help="a directory of real manifests (../shared/corpus/real; skipped when absent)")
+    add_corpus_arguments(parser)
     parser.add_argument("--other", help="another klint executable to compare with, run interleaved")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each command (3)")
     parser.add_argument("--formats", nargs="*", choices=list(REPORTS), default=list(REPORTS),
@@ -64,14 +56,8 @@ def main() -> None:
     args = parser.parse_args()
     klints = [str(Path(sys.executable).parent / "klint"), *([args.other] if args.other else [])]
     print("columns: " + "  ".join(klints), flush=True)
-    for count in args.files:
-        with tempfile.TemporaryDirectory(prefix="klint-memory-") as directory:
-            write_corpus(Path(directory), count, seed=2)
-            measure(f"{count} synthetic files", Path(directory), klints, args)
-    if args.real.is_dir():
-        measure(f"real corpus {args.real}", args.real, klints, args)
-    else:
-        print(f"(no real corpus at {args.real})")
+    for label, directory in corpora(args):
+        measure(label, directory, klints, args)
 
 
 if __name__ == "__main__":

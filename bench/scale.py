@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,14 +206,32 @@ def free_cores() -> None:
           f"(1.00: a second core is free; 2.00: none is)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The corpora a benchmark runs on: synthetic ones of `--files` files, and `--real` when present."""
     parser.add_argument("--files", type=int, nargs="*", default=[1000, 10000],
                         help="synthetic corpora (1000 10000)")
     shared = Path(__file__).resolve().parents[2] / "shared"
     parser.add_argument("--real", type=Path, default=shared / "corpus" / "real",
                         help="a directory of real manifests (../shared/corpus/real; skipped when absent)")
+
+
+def corpora(args: argparse.Namespace) -> Iterator[tuple[str, Path]]:
+    """(label, directory) of each corpus `add_corpus_arguments` asked for; a synthetic one is written to
+    a temporary directory, removed once the caller is done with it."""
+    for count in args.files:
+        with tempfile.TemporaryDirectory(prefix="klint-bench-") as directory:
+            write_corpus(Path(directory), count, seed=2)
+            yield f"{count} synthetic files", Path(directory)
+    if args.real.is_dir():
+        yield f"real corpus {args.real}", args.real
+    else:
+        print(f"(no real corpus at {args.real})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_corpus_arguments(parser)
     parser.add_argument("--stream-mb", type=int, default=30,
                         help="size of the one-stream test (30; 0 skips it)")
     parser.add_argument("--tools", type=Path, help="a directory holding checkov and trivy executables")
@@ -222,14 +241,8 @@ def main() -> None:
     args = parser.parse_args()
     free_cores()
     latency(args.repeats)
-    for count in args.files:
-        with tempfile.TemporaryDirectory(prefix="klint-scale-") as directory:
-            write_corpus(Path(directory), count, seed=2)
-            measure(f"{count} synthetic files", Path(directory), args.tools, args.tools_max_files)
-    if args.real.is_dir():
-        measure(f"real corpus {args.real}", args.real, args.tools, args.tools_max_files)
-    else:
-        print(f"(no real corpus at {args.real})")
+    for label, directory in corpora(args):
+        measure(label, directory, args.tools, args.tools_max_files)
     if args.stream_mb:
         stream(args.stream_mb)
     free_cores()

@@ -50,9 +50,10 @@ def main() -> None:
     """
     from klint.plugins import PluginError
 
-    # A run keeps every file's findings, and with --jobs unpickles them all in this process: with the
-    # default thresholds the cycle collector walks that growing heap over and over (15% of the
-    # parent's time). Collected less often, as mypy does; what is loaded now is never garbage.
+    # A run allocates many long-lived objects (the findings, which --jobs unpickles in this process,
+    # and every result a whole-run report keeps): with the default thresholds the cycle collector walks
+    # that heap over and over (15% of the parent's time). Collected less often, as mypy does; what is
+    # loaded now is never garbage.
     gc.set_threshold(100_000, 50, 100)
     gc.freeze()
     try:

@@ -166,6 +166,17 @@ class Writer(Protocol):
     def end(self) -> str: ...
 
 
+_LINE_START = re.compile("^", re.MULTILINE)
+
+
+def nested_json(data: object, depth: int) -> str:
+    """`data` as `json.dumps(..., indent=2)` writes it `depth` levels deep inside a document, for
+    writers that make a document piece by piece (JSON text has no line break inside a string)."""
+    import json
+
+    return _LINE_START.sub("  " * depth, json.dumps(data, indent=2, ensure_ascii=False))
+
+
 def written(writer: Writer, report: Report) -> str:
     """The whole text a writer writes over a report's results."""
     return "".join(writer.result(result) for result in report.results) + writer.end()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from klint.engine import FileResult, Finding
 from klint.fix import Applicability
-from klint.reporters import Report, written
+from klint.reporters import Report, nested_json, written
 from klint.source import Span
 
 SCHEMA = "klint/report/v1"
@@ -94,9 +93,7 @@ class JsonWriter:
             self.skipped.append({"path": result.path, "reason": result.skipped})
         parts = [self._start()]
         for finding in result.findings:
-            text = json.dumps(finding_json(finding), indent=2, ensure_ascii=False)
-            # one level deeper: JSON text has no line break inside a string
-            parts.append(("\n" if self.findings == 0 else ",\n") + _INDENT.sub("    ", text))
+            parts.append(("\n" if self.findings == 0 else ",\n") + nested_json(finding_json(finding), 2))
             self.findings += 1
         return "".join(parts)
 
@@ -125,9 +122,6 @@ class JsonWriter:
         }
         closing = "\n  ]" if self.findings else "]"
         return self._start() + closing + ",\n" + json.dumps(rest, indent=2, ensure_ascii=False)[2:] + "\n"
-
-
-_INDENT = re.compile("^", re.MULTILINE)
 
 
 def render(report: Report, color: bool) -> str:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import math
 import os
-import re
 from collections import Counter
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
@@ -29,7 +28,15 @@ import sarif_om as sarif
 
 from klint.engine import FileResult, Finding, Problem
 from klint.fix import Fix
-from klint.reporters import LEVELS, Report, describe_finding, repository_path, repository_root, written
+from klint.reporters import (
+    LEVELS,
+    Report,
+    describe_finding,
+    nested_json,
+    repository_path,
+    repository_root,
+    written,
+)
 from klint.rule import DEFAULT_SECURITY_SEVERITY, Rule, Severity
 from klint.source import Source, Span
 
@@ -124,8 +131,7 @@ class SarifWriter:
             fingerprint = self._fingerprint(finding)
             data = sarif_json(result(finding, file_result.source, self.rule_index[finding.rule.code],
                                      fingerprint, root))
-            # results sit four levels deep; JSON text has no line break inside a string
-            self.results.append(_INDENT.sub("        ", json.dumps(data, indent=2, ensure_ascii=False)))
+            self.results.append(nested_json(data, 4))  # the log's runs[0].results[i]
         self.errors += (problem_notification(problem, root) for problem in file_result.problems)
         if file_result.skipped:
             self.skipped.append(sarif.Notification(
@@ -174,9 +180,6 @@ class SarifWriter:
         pieces[-1] = "\n      ]"
         del results
         return "".join([*pieces, after])
-
-
-_INDENT = re.compile("^", re.MULTILINE)
 
 
 def descriptor(rule: Rule, severity: Severity) -> sarif.ReportingDescriptor:
