@@ -14,13 +14,22 @@ import itertools
 import math
 import re
 import sys
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Generator, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ruamel.yaml.docinfo import DocInfo
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.tag import Tag
 
@@ -449,9 +458,25 @@ class Document:
     duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     template: str | None = None  # Helm's "# Source: chart/templates/x.yaml"
     fallback: str | None = None  # read by the pure composer, because the C composer refused this (why)
+    # A large List read one item at a time (`parse_documents(itemwise=True)`) comes as a document per
+    # item, its root the item's node (paths relative to it), `item` its index and `above` the List's
+    # root and `items` key; then as the List's own keys, with `items_apart` the number of items.
+    item: int | None = None
+    above: tuple[Node, ...] = ()
+    items_apart: int | None = None
     # The run reports of its findings' fixes only whether and how they apply, never their edits: fix
     # builders may skip what only the edits' text needs (the document's indentation style).
     outline_fixes: bool = False
+
+    @property
+    def top(self) -> Node:
+        """The document's root as written: a List's, for its items read on their own."""
+        return self.above[0] if self.above else self.root
+
+    @property
+    def place(self) -> FieldPath:
+        """Where the root sits in the document as written: a List item read on its own is below it."""
+        return () if self.item is None else ("items", self.item)
 
     def node_span(self, node: Node) -> Span:
         return self.source.span(node.start_mark.index, node.end_mark.index)
@@ -502,6 +527,10 @@ class Document:
         self.root = root
         self.entries = {(): Entry(None, root)}
         self.duplicate_keys = []
+
+
+class ReadWhole(Exception):
+    """A document read one item at a time (`parse_documents(itemwise=True)`) must be read whole."""
 
 
 class InputError(Exception):
@@ -670,21 +699,32 @@ def _helm_templates(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
+def parse_documents(source: Source, pure: bool = False, itemwise: bool = False) -> Iterator[Document]:
     """Yield each non-empty document; raise InputError at the first YAML error (earlier documents stand).
 
     libyaml 0.1.7, the C composer's, refuses some YAML that go-yaml (the API server's) and the pure-Python
     composer read, a `:` inside a plain scalar in a flow collection (`[--addr=127.0.0.1:8080]`) above
     all. Where the C composer refuses a document, the pure one reads the stream again from that document
     on, with the same resolver, builder and limits; its documents say so (`Document.fallback`). The
-    input is an error only when the pure composer refuses it too."""
+    input is an error only when the pure composer refuses it too.
+
+    With `itemwise`, a document of ITEMWISE_MIN_CHARS or more with a top-level `items` list is read
+    one item at a time (`_ItemwiseReader`), so that memory stays flat in its items: each item comes
+    as a document of its own, then the rest (see `Document.items_apart`). Where that reading cannot
+    give what reading it whole gives (an anchor or alias, an error, a key written twice) it raises
+    ReadWhole, for the caller to read the input again without `itemwise`."""
     text = source.text
     templates = _helm_templates(text)
-    template_offsets = [offset for offset, _ in templates]
     if not pure and C_COMPOSER and _may_nest_deeply(text):
         _check_nesting(text)
     loader = make_loader(text, pure)
     aliases = _AliasBudget()
+    if itemwise and not pure and C_COMPOSER and _may_hold_large_list(text):
+        try:
+            yield from _ItemwiseReader(loader).stream(source, aliases, templates)
+        finally:
+            loader.dispose()
+        return
     index = 0
     previous_end = -1  # a `# Source:` comment before the end of the previous document is not this one's
     fallback: str | None = None  # why the C composer refused the text, once the pure one reads it
@@ -713,16 +753,21 @@ def parse_documents(source: Source, pure: bool = False) -> Iterator[Document]:
                 if collecting:
                     gc.enable()
             if data is not None:  # else an empty document: `---` and comments, or `~`
-                template = None
-                if templates:
-                    position = bisect.bisect_right(template_offsets, root.start_mark.index) - 1
-                    if position >= 0 and template_offsets[position] > previous_end:
-                        template = templates[position][1]
+                template = _template(templates, root.start_mark.index, previous_end)
                 yield Document(source, index, root, data, entries, builder.duplicates, template, fallback)
             previous_end = root.end_mark.index
             index += 1
     finally:
         loader.dispose()
+
+
+def _template(templates: list[tuple[int, str]], start: int, previous_end: int) -> str | None:
+    """The template of Helm's output that wrote the document starting at `start`: the last `# Source:`
+    comment before it and after the end of the previous document."""
+    position = bisect.bisect_right(templates, start, key=itemgetter(0)) - 1
+    if position >= 0 and templates[position][0] > previous_end:
+        return templates[position][1]
+    return None
 
 
 def _resume(loader: Any, index: int, previous_end: int, refused: InputError) -> Node | None:
@@ -750,16 +795,155 @@ def _next_root(loader: Any) -> Node | None:
     """The root node of the next document, or None at the end of the stream."""
     try:
         return loader.get_node() if loader.check_node() else None
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        problem = err.problem or err.context or "invalid YAML"
-        context = err.context_mark
-        if (err.problem and err.context and context is not None and mark is not None
-                and (context.line, context.column) != (mark.line, mark.column)):
-            # where the construct that went wrong began: often the line to fix (an unclosed `{`)
-            problem += f" ({err.context} started at {context.line + 1}:{context.column + 1})"
-        if mark is None:
-            raise InputError(problem) from None
-        raise InputError(problem, mark.line + 1, mark.column + 1) from None
     except YAMLError as err:
-        raise InputError(str(err).strip().splitlines()[0]) from None
+        raise _input_error(err) from None
+
+
+def _input_error(err: YAMLError) -> InputError:
+    """The InputError for a YAML error, at its position."""
+    if not isinstance(err, MarkedYAMLError):
+        return InputError(str(err).strip().splitlines()[0])
+    mark = err.problem_mark or err.context_mark
+    problem = err.problem or err.context or "invalid YAML"
+    context = err.context_mark
+    if (err.problem and err.context and context is not None and mark is not None
+            and (context.line, context.column) != (mark.line, mark.column)):
+        # where the construct that went wrong began: often the line to fix (an unclosed `{`)
+        problem += f" ({err.context} started at {context.line + 1}:{context.column + 1})"
+    if mark is None:
+        return InputError(problem)
+    return InputError(problem, mark.line + 1, mark.column + 1)
+
+
+# --- a large List, one item at a time ------------------------------------------------------------
+
+# A document this large with a top-level `items` list is read one item at a time: composed whole, its
+# nodes take some 20 times the size of its text.
+ITEMWISE_MIN_CHARS = 1_000_000
+_ITEMS_KEY = re.compile(r"^[ \t]{0,8}[\"']?items[\"']?[ \t]*:", re.MULTILINE)  # also kubectl's JSON
+_LIST_KIND = re.compile(r"^[ \t]{0,8}[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?\w*List\b", re.MULTILINE)
+
+
+def _may_hold_large_list(text: str) -> bool:
+    """Whether the text is large and seems to hold a List: a guess, which decides only how it is read."""
+    return len(text) >= ITEMWISE_MIN_CHARS and _ITEMS_KEY.search(text) is not None \
+        and _LIST_KIND.search(text) is not None
+
+
+def _is_items_key(key: Node) -> bool:
+    return key.__class__ is ScalarNode and key.ctag in (PLAIN_TAG, _STR_TAG) and key.value == "items"
+
+
+class _ItemwiseReader:
+    """Composes a stream from the C parser's events into the very nodes the C composer makes, but
+    hands out the items of a document's top-level `items` list one by one, keeping none: the List's
+    root keeps an empty `items` list. (The C parser's events and its composer do not mix in one
+    stream, so the whole stream is read so.) It takes no anchor nor alias (ReadWhole): an item could
+    refer to another."""
+
+    def __init__(self, loader: Any) -> None:
+        self.get_event = loader.get_event
+
+    def stream(self, source: Source, aliases: _AliasBudget,
+               templates: list[tuple[int, str]]) -> Iterator[Document]:
+        index = 0
+        previous_end = -1
+        try:
+            self.get_event()  # the stream's start
+            while self.get_event().__class__ is not StreamEndEvent:  # a document's start
+                root = yield from self.document(source, index, aliases, templates, previous_end)
+                self.get_event()  # the document's end
+                previous_end = root.end_mark.index
+                index += 1
+        except (YAMLError, InputError):
+            raise ReadWhole from None
+
+    def document(self, source: Source, index: int, aliases: _AliasBudget, templates: list[tuple[int, str]],
+                 previous_end: int) -> Generator[Document, None, Node]:
+        """Yield the document's items, if it is read item by item, then the document; return its root."""
+        event = self.get_event()
+        template = _template(templates, event.start_mark.index, previous_end)
+        items = 0
+        if event.__class__ is not MappingStartEvent:
+            root = self.compose(event, 0)
+        else:
+            root = self.start(event, MappingNode)
+            pairs = root.value
+            while (event := self.get_event()).__class__ is not MappingEndEvent:
+                key = self.compose(event, 1)
+                event = self.get_event()
+                if items or event.__class__ is not SequenceStartEvent or not _is_items_key(key):
+                    pairs.append((key, self.compose(event, 1)))
+                    continue
+                sequence = self.start(event, SequenceNode)
+                pairs.append((key, sequence))
+                above = (root, key)
+                while (event := self.get_event()).__class__ is not SequenceEndEvent:
+                    item = self.compose(event, 2)
+                    yield self.item_document(source, index, item, items, above, aliases, template)
+                    items += 1
+                sequence.end_mark = event.end_mark
+                aliases.distinct += items  # as the builder counts the list's items when read whole
+            root.end_mark = event.end_mark
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            builder = _Builder(aliases)
+            data = builder.build(root, (), 0)
+            entries = _source_map(root, builder)
+        finally:
+            if collecting:
+                gc.enable()
+        if items and (builder.duplicates or builder.merged):  # a later `items` or a merge may win
+            raise ReadWhole
+        if data is not None:
+            yield Document(source, index, root, data, entries, builder.duplicates, template,
+                           items_apart=items or None)
+        return root
+
+    def item_document(self, source: Source, index: int, item: Node, position: int, above: tuple[Node, ...],
+                      aliases: _AliasBudget, template: str | None) -> Document:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            builder = _Builder(aliases)
+            data = builder.build(item, (), 2)  # below the List's root and its `items`
+            entries = _source_map(item, builder)
+        finally:
+            if collecting:
+                gc.enable()
+        return Document(source, index, item, data, entries, builder.duplicates, template,
+                        item=position, above=above)
+
+    def start(self, event: Any, kind: type[MappingNode] | type[SequenceNode]) -> Any:
+        if event.anchor is not None:
+            raise ReadWhole
+        tag = event.tag
+        return kind(_IMPLICIT_TAGS[kind] if tag is None or tag == "!" else tag, [], event.start_mark, None,
+                    event.flow_style)
+
+    def compose(self, event: Any, depth: int) -> Node:
+        """The node that starts with `event`, as the C composer makes it."""
+        kind = event.__class__
+        if kind is ScalarEvent:
+            if event.anchor is not None:
+                raise ReadWhole
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = _resolve(ScalarNode, event.value, event.implicit)
+            return ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        if kind is AliasEvent or depth > MAX_DEPTH + 1:
+            raise ReadWhole
+        get_event = self.get_event
+        if kind is MappingStartEvent:
+            node = self.start(event, MappingNode)
+            pairs = node.value
+            while (event := get_event()).__class__ is not MappingEndEvent:
+                pairs.append((self.compose(event, depth + 1), self.compose(get_event(), depth + 1)))
+        else:
+            node = self.start(event, SequenceNode)
+            items = node.value
+            while (event := get_event()).__class__ is not SequenceEndEvent:
+                items.append(self.compose(event, depth + 1))
+        node.end_mark = event.end_mark
+        return node

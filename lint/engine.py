@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml.nodes import ScalarNode
 
 from klint.config import Settings
-from klint.document import Document, FieldPath, InputError, parse_documents
+from klint.document import Document, FieldPath, InputError, ReadWhole, parse_documents
 from klint.fix import Fix
-from klint.k8s import RELATED_KINDS, K8sObject, ObjectRef, Stream, format_path, objects_of
+from klint.k8s import RELATED_KINDS, K8sObject, ObjectRef, Stream, format_path, is_list, objects_of
 from klint.profiles import ProfileDocument, ProfileRule
 from klint.profiles.apparmor import AppArmorSyntaxError
 from klint.profiles.recognise import apparmor_profiles, document_profile, object_profiles
@@ -206,23 +206,45 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
         return _lint_profiles(result, apparmor, rules, settings)
     if _is_patch(source.text):
         return FileResult(source.path, source, skipped=PATCH_HINT)
+    # A large List is read one item at a time where only findings are asked for (no data kept, no
+    # fix's text written), and again whole when it turns out to need it (ReadWhole).
+    if not (templated or keep_data or settings.fix_edits):
+        try:
+            return _lint_documents(result, source, rules, settings, templated, itemwise=True)
+        except ReadWhole:
+            result = FileResult(source.path, source)
+    return _lint_documents(result, source, rules, settings, templated, itemwise=False)
+
+
+def _lint_documents(result: FileResult, source: Source, rules: list[Rule], settings: Settings,
+                    templated: bool, itemwise: bool) -> FileResult:
     suppressions = FileSuppressions(source, rules, settings)
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
     # Objects whose rules looked up a related object and found none: one later in the input may match.
     missed: list[tuple[int, K8sObject, list[tuple[str, str, bool]]]] = []
+    items_checked = 0  # objects among the items of a List read one at a time
     try:
-        for document in parse_documents(source):
+        for document in parse_documents(source, itemwise=itemwise):
             document.outline_fixes = not settings.fix_edits
+            if document.items_apart is not None:  # the rest of a List whose items came before
+                suppressions.check_document(document)
+                if not items_checked or not is_list(document.data):
+                    raise ReadWhole  # its items are not the objects after all
+                items_checked = 0
+                continue
             if templated and uses_chart_values(document):
                 return FileResult(source.path, source, skipped=HELM_HINT)
-            result.documents += 1
+            if not document.item:  # an item after a List's first is of a document already counted
+                result.documents += 1
             suppressions.check_document(document)
             result.fallback = result.fallback or document.fallback
             if result.data is not None:
                 result.data[document.index] = document.data
             objects = list(objects_of(document))
-            if not objects:
+            if document.item is not None:
+                items_checked += len(objects)
+            elif not objects:
                 result.not_kubernetes += 1
                 profile = document_profile(document)
                 if profile is not None:
@@ -251,10 +273,10 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
             return FileResult(source.path, source, skipped=HELM_HINT)
         result.problems.append(Problem(source.path, err.line, err.column, err.message))
     result.objects = len(stream)
-    late = {(obj.ref.document, obj.root): position for position, obj, misses in missed
+    late = {(obj.ref.document, obj.ref.root): position for position, obj, misses in missed
             if any(stream.first(obj, *miss) is not None for miss in misses)}
     if late:
-        _check_again(source, rules, settings, stream, late, findings, suppressions, result.problems)
+        _check_again(source, rules, settings, stream, late, findings, suppressions, result.problems, itemwise)
     result.findings, result.baseline_matched = suppressions.finish(
         [finding for found in findings for finding in found])
     result.findings.sort(key=Finding.sort_key)
@@ -263,21 +285,22 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
 
 def _check_again(source: Source, rules: list[Rule], settings: Settings, stream: Stream,
                  late: dict[tuple[int, FieldPath], int], findings: list[list[Finding]],
-                 suppressions: FileSuppressions, problems: list[Problem] | None = None) -> None:
+                 suppressions: FileSuppressions, problems: list[Problem] | None = None,
+                 itemwise: bool = False) -> None:
     """Check again, now that the whole stream is known, the objects whose lookups find an object that
     came after them; their source maps were freed, so their documents are parsed again (rare: inputs
     usually define a ServiceAccount or role before what uses it)."""
     last = max(document for document, _ in late)
-    for document in parse_documents(source):
+    for document in parse_documents(source, itemwise=itemwise):
         document.outline_fixes = not settings.fix_edits
         for obj in objects_of(document):
-            position = late.get((document.index, obj.root))
+            position = late.get((document.index, obj.ref.root))
             if position is not None:
                 obj.stream = stream
                 found = check_object(obj, applicable_rules(obj, rules), settings, problems)
                 findings[position] = suppressions.apply(obj, found)
                 obj.stream = None
-        if document.index >= last:
+        if document.index >= last and document.item is None:  # not before the end of a List's items
             break
 
 

@@ -156,7 +156,8 @@ class K8sObject:
             document=document.index,
             item=item,
         )
-        self.root = self.ref.root
+        # where the object sits in its document's nodes: a List item read on its own is their root
+        self.root = self.ref.root if document.item is None else ()
         # The objects of the same input (file or stream); the engine sets it before any rule runs, so
         # that a rule can look up a related object (a pod's ServiceAccount).
         self.stream: Stream | None = None
@@ -293,11 +294,13 @@ def pod_spec_path(kind: str, data: dict[str, Any]) -> FieldPath | None:
 def objects_of(document: Document) -> Iterator[K8sObject]:
     """The Kubernetes objects in a document: the document itself, or each item of a `*List`."""
     data = document.data
-    if not is_object(data):
+    if not is_object(data) or document.items_apart is not None:  # a List whose items came apart
         return
-    items = data.get("items")
-    if data["kind"].endswith("List") and isinstance(items, list):
-        for index, item in enumerate(items):
+    if document.item is not None:
+        yield K8sObject(document, document.item, data)
+        return
+    if is_list(data):
+        for index, item in enumerate(data["items"]):
             if is_object(item):
                 yield K8sObject(document, index, item)
         return
@@ -314,6 +317,11 @@ def item_identity(item: Any, index: int) -> Any:
     if isinstance(item, (str, int)) and not isinstance(item, bool):
         return ("value", item)
     return index
+
+
+def is_list(data: Any) -> bool:
+    """A `*List` object, whose items are the objects (a `kind: List` as kubectl writes it)."""
+    return is_object(data) and data["kind"].endswith("List") and isinstance(data.get("items"), list)
 
 
 def is_object(data: Any) -> bool:

@@ -13,7 +13,7 @@ from klint.edits.nodes import is_null, same_value
 from klint.edits.refused import Refused
 from klint.edits.removal import Removal
 from klint.edits.render import Renderer, quoted
-from klint.k8s import format_path, lookup, new_key_place
+from klint.k8s import lookup, new_key_place
 
 _BLANK_REST = re.compile(r"[ \t]*(#[^\n]*)?(\r?\n|\Z)")
 
@@ -28,7 +28,7 @@ class Editor(Removal, Renderer):
             return
         missing = [step for step in path[len(present):] if isinstance(step, str)]
         if len(present) + len(missing) < len(path):
-            raise Refused(f"{format_path(path)} needs list items that are not there")
+            raise Refused(f"{self.named(path)} needs list items that are not there")
         for step in reversed(missing[1:]):
             value = {step: value}
         if isinstance(node, MappingNode):
@@ -36,14 +36,14 @@ class Editor(Removal, Renderer):
         elif is_null(node):
             self.fill_null(present, key, node, {missing[0]: value})
         else:
-            raise Refused(f"{format_path(present) or 'the document'} is not a mapping")
+            raise Refused(f"{self.named(present)} is not a mapping")
 
     def append(self, path: FieldPath, item: Any) -> None:
         present, _, node = self.chain(path)[-1]
         if len(present) < len(path) or is_null(node):
             self.set(path, [item])
         elif not isinstance(node, SequenceNode):
-            raise Refused(f"{format_path(path)} is not a list")
+            raise Refused(f"{self.named(path)} is not a list")
         elif node.flow_style:
             self.insert_flow(node, [self.flow(item)])
         elif not self.text.startswith("-", node.start_mark.index):
@@ -69,7 +69,7 @@ class Editor(Removal, Renderer):
         elif isinstance(node, SequenceNode) and isinstance(value, list):
             self.replace_sequence(key, node, value)
         else:
-            raise Refused(f"{format_path(path)} holds a value of another shape")
+            raise Refused(f"{self.named(path)} holds a value of another shape")
 
     def merge(self, path: FieldPath, key: Node | None, node: MappingNode, value: dict[str, Any]) -> None:
         missing = {}
@@ -183,7 +183,7 @@ class Editor(Removal, Renderer):
         """Replace an empty or null value by a collection."""
         parent = self.document.entries[path[:-1]].value if path else None
         if key is None or not isinstance(parent, CollectionNode):
-            raise Refused(f"{format_path(path) or 'the document'} is a null list item")
+            raise Refused(f"{self.named(path)} is a null list item")
         if self.style.json or parent.flow_style or not value:
             self.put(node, self.flow(value))
             return

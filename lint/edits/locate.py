@@ -10,7 +10,6 @@ from klint.document import FieldPath
 from klint.edits.nodes import walk
 from klint.edits.positions import Positions
 from klint.edits.refused import Refused
-from klint.k8s import format_path
 
 # (path, key node, value node) of each step from the document's root
 Chain = list[tuple[FieldPath, Node | None, Node]]
@@ -55,17 +54,17 @@ class Locator(Positions):
             return above
         parent = above[-1][2]
         if isinstance(parent, MappingNode) and not any(k is entry.key for k, _ in parent.value):
-            raise Refused(f"{format_path(path)} comes from a `<<` merge")
+            raise Refused(f"{self.named(path)} comes from a `<<` merge")
         if entry.key is not None:
             if entry.value.start_mark.index < entry.key.end_mark.index:
-                raise Refused(f"{format_path(path)} is an alias (*)")
+                raise Refused(f"{self.named(path)} is an alias (*)")
             self.colon_after(entry.key)  # refuses an explicit `? key`
         self.check_node(entry.value, path)
         return [*above, (path, entry.key, entry.value)]
 
     def check_node(self, node: Node, path: FieldPath) -> None:
         if self.anchored(node):
-            raise Refused(f"{format_path(path) or 'the document'} is anchored (&) or aliased (*): "
+            raise Refused(f"{self.named(path)} is anchored (&) or aliased (*): "
                           "the edit would change every place that shares it")
 
     def check_subtree(self, node: Node) -> None:

@@ -13,11 +13,12 @@ import re
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from klint.document import Document
+from klint.document import Document, FieldPath
 from klint.edits.nodes import walk
 from klint.edits.refused import Refused
 from klint.edits.style import Style, dash_width, document_style
 from klint.fix import Edit
+from klint.k8s import format_path
 
 _ALIAS_AFTER_KEY = re.compile(r"[ \t]*:[ \t]*\*[^\s,\[\]{}]+")
 _COLON = re.compile(r"[ \t]*:")
@@ -49,6 +50,10 @@ class Positions:
         self.document = document
         self.text = document.source.text
         self.floor = floor  # the length of the paths of the object's own keys (`spec`): never removed
+
+    def named(self, path: FieldPath) -> str:
+        """`path` as a refusal names it: from the root of the document as written."""
+        return format_path((*self.document.place, *path)) or "the document"
 
     @property
     def style(self) -> Style:

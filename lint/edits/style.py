@@ -114,7 +114,7 @@ def _newline(text: str) -> str:
 
 
 def _is_json(document: Document) -> bool:
-    return isinstance(document.root, MappingNode) and bool(document.root.flow_style)
+    return isinstance(document.top, MappingNode) and bool(document.top.flow_style)
 
 
 def dash_width(text: str, sequence: SequenceNode, item: Node) -> int | None:

@@ -98,6 +98,8 @@ def scope_lines(obj: K8sObject, finding: Finding) -> set[int]:
         if entry is not None:
             node = entry.key if entry.key is not None else entry.value
             lines.add(node.start_mark.line + 1)
+    for node in obj.document.above:  # a List item read on its own: the List's root and `items` key
+        lines.add(node.start_mark.line + 1)
     return lines
 
 
