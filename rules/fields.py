@@ -170,20 +170,21 @@ class InvalidField(Rule):
         self.kube_version = parse_kube_version(str(version)) if version else None
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
+        windows = obj.pod is not None and obj.pod.is_windows and not self.too_new("PodSpec", "os")
         for path, type_name in typed_roots(obj):
             # messages name fields as the other rules do: within the pod spec, or from the object
             base = len(path) if type_name == "PodSpec" else 0
-            yield from self.check_structure(obj, path, type_name, obj.get(path), base)
+            yield from self.check_structure(obj, path, type_name, obj.get(path), base, windows)
 
     def check_structure(self, obj: K8sObject, path: FieldPath, type_name: str, data: Any,
-                        base: int) -> Iterator[Violation]:
+                        base: int, windows: bool) -> Iterator[Violation]:
         fields = api_types()[type_name]
-        windows = obj.pod is not None and obj.pod.is_windows and not self.too_new("PodSpec", "os")
+        dated = self.kube_version is not None
         for key, value in data.items():
             spec = fields.get(key)
             if spec is None:
                 yield self.unknown(obj, path, type_name, key, data, base)
-            elif self.too_new(type_name, key):
+            elif dated and self.too_new(type_name, key):
                 yield self.too_new_field(path, key, type_name, base)
             elif windows and value is not None and key in windows_forbidden_fields(type_name):
                 where = format_path((*path, key)[base:])
@@ -191,8 +192,8 @@ class InvalidField(Rule):
                                               "Windows pod (spec.os.name: windows)")
             elif not fits(value, spec):
                 yield self.mistyped(path, key, value, spec, base)
-            else:
-                yield from self.check_value(obj, (*path, key), value, spec, base)
+            elif ":" in spec:  # a structure or a list, whose contents are checked too (most values are not)
+                yield from self.check_value(obj, (*path, key), value, spec, base, windows)
         if type_name == "Volume":
             sources = [key for key in data if key != "name" and key in fields and data[key] is not None]
             if len(sources) > 1:
@@ -216,21 +217,23 @@ class InvalidField(Rule):
                                        f"{since}): the API server drops it", dropped=True)
 
     def check_value(self, obj: K8sObject, path: FieldPath, value: Any, spec: str,
-                    base: int) -> Iterator[Violation]:
+                    base: int, windows: bool) -> Iterator[Violation]:
         kind, _, inner = spec.partition(":")
         if kind == "object" and inner and isinstance(value, dict):
-            yield from self.check_structure(obj, path, inner, value, base)
+            yield from self.check_structure(obj, path, inner, value, base, windows)
         elif kind == "array" and isinstance(value, list):
+            structures = inner.startswith("object:")
+            nested = ":" in inner
             for index, item in enumerate(value):
-                if item is None and inner.startswith("object:"):
+                if item is None and structures:
                     # upstream's checks would read an empty structure here; validation rejects it first
                     where, structure = format_path((*path, index)[base:]), inner.partition(":")[2]
                     yield Violation((*path, index), f"{where} is null: the API server reads it as an empty "
                                                     f"{structure}, which its validation rejects")
                 elif not fits(item, inner):
                     yield self.mistyped(path, index, item, inner, base)
-                else:
-                    yield from self.check_value(obj, (*path, index), item, inner, base)
+                elif nested:
+                    yield from self.check_value(obj, (*path, index), item, inner, base, windows)
 
     @staticmethod
     def mistyped(path: FieldPath, step: str | int, value: Any, spec: str, base: int) -> Violation:
