@@ -178,7 +178,7 @@ def stream(megabytes: int) -> None:
         listed.write_text(as_list(path.read_text()))
         size = listed.stat().st_size
         print(f"the same objects as the items of one List: {size / 1e6:.1f} MB", flush=True)
-        # text: read one item at a time; JSON (the fixes' edits copy the whole List's style): whole
+        # read one item at a time (JSON: twice, to count the whole List's style for the fixes' edits)
         for output_format in ("text", "json"):
             run = timed([str(BIN / "klint"), "--format", output_format, str(listed)])
             line(f"klint --format {output_format}", run, 1, size,

@@ -206,9 +206,9 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
         return _lint_profiles(result, apparmor, rules, settings)
     if _is_patch(source.text):
         return FileResult(source.path, source, skipped=PATCH_HINT)
-    # A large List is read one item at a time where only findings are asked for (no data kept, no
-    # fix's text written), and again whole when it turns out to need it (ReadWhole).
-    if not (templated or keep_data or settings.fix_edits):
+    # A large List is read one item at a time unless its data is kept (renders, the fixer), and
+    # again whole when it turns out to need it (ReadWhole).
+    if not (templated or keep_data):
         try:
             return _lint_documents(result, source, rules, settings, templated, itemwise=True)
         except ReadWhole:

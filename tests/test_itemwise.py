@@ -77,6 +77,24 @@ LISTS = {
                 "rules:\n- {apiGroups: ['*'], resources: ['*'], verbs: ['*']}\n"),
 }
 
+# Items indented otherwise than each other: a fix's inserted text copies the List's most common
+# indentation, a tie broken by the order in which a walk of the whole List meets them (here: by 4).
+WIDE_POD = """\
+-   apiVersion: v1
+    kind: Pod
+    metadata:
+        name: {name}
+    spec:
+        containers:
+          - name: app
+            image: nginx:1.27
+            securityContext:
+                privileged: true
+"""
+FLOW = FLOW_POD.format(name="flow", spec="hostPID: true", containers="")
+LISTS["styles"] = LIST + pods(1) + FLOW + WIDE_POD.format(name="wide")  # as many indented by 2 as by 4
+
+
 # Lists that item-by-item reading hands back to whole reading, with why.
 READ_WHOLE = {
     "an anchor and alias": LIST + pods(1) + "- &pod " + FLOW_POD.format(
@@ -101,14 +119,17 @@ def itemwise(monkeypatch: pytest.MonkeyPatch) -> Any:
     return choose
 
 
-def reports(path: str, itemwise: Any) -> list[tuple[int, str]]:
-    outputs = []
+def reports(path: str, itemwise: Any) -> list[list[tuple[int, str]]]:
+    """(exit code, output) of each format, with Lists read item by item, then whole."""
+    outputs: list[list[tuple[int, str]]] = []
     for on in (True, False):
+        outputs.append([])
         itemwise(on)
-        for options in (["--format", "full"], ["--format", "concise", "--warn-unused-suppressions", "-v"]):
+        for options in (["--format", "full", "--show-fixes"], ["--format", "json"],
+                        ["--format", "concise", "--warn-unused-suppressions", "-v"]):
             result = CliRunner().invoke(main, ["--no-progress", *options, path])
             assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-            outputs.append((result.exit_code, result.output))
+            outputs[-1].append((result.exit_code, result.output))
     return outputs
 
 
@@ -123,19 +144,17 @@ def test_a_list_read_item_by_item_reports_what_reading_it_whole_reports(name: st
     path.write_text(LISTS[name])
     itemwise(True)
     assert any(item is not None for item in items_read_apart(LISTS[name]))  # it was read item by item
-    item_full, item_concise, whole_full, whole_concise = reports(str(path), itemwise)
-    assert item_full == whole_full
-    assert item_concise == whole_concise
-    assert "KL" in whole_full[1]  # findings to compare
+    item_reports, whole_reports = reports(str(path), itemwise)
+    assert item_reports == whole_reports
+    assert "KL" in whole_reports[0][1] and '"edits"' in whole_reports[1][1]  # findings and fixes to compare
 
 
 @pytest.mark.parametrize("name", READ_WHOLE)
 def test_what_item_by_item_reading_cannot_give_is_read_whole(name: str, tmp_path: Any, itemwise: Any) -> None:
     path = tmp_path / "list.yaml"
     path.write_text(READ_WHOLE[name])
-    item_full, item_concise, whole_full, whole_concise = reports(str(path), itemwise)
-    assert item_full == whole_full
-    assert item_concise == whole_concise
+    item_reports, whole_reports = reports(str(path), itemwise)
+    assert item_reports == whole_reports
 
 
 def test_the_reader_asks_for_whole_reading_of_anchors_errors_and_items_written_twice(itemwise: Any) -> None:
@@ -190,16 +209,20 @@ def test_items_already_linted_are_not_kept(itemwise: Any, items_read: list[int])
     assert growth < 3  # an item is some 30 nodes: what stays of each is its document's released root
 
 
-def test_lists_are_read_whole_when_small_or_when_the_edits_are_asked_for(itemwise: Any,
-                                                                        items_read: list[int]) -> None:
-    """Below ITEMWISE_MIN_CHARS nothing changes; with the fixes' edits asked for (--fix, --diff, JSON,
-    SARIF) their text copies the whole document's style, so the List is read whole."""
+def test_lists_are_read_whole_when_small_or_for_the_fixer(itemwise: Any, items_read: list[int]) -> None:
+    """Below ITEMWISE_MIN_CHARS nothing changes; the fixer, which keeps each document's data to check
+    what its edits changed, reads the List whole; the fixes' edits of a lint (JSON, SARIF) are made item
+    by item (their style counted over the whole List: the List is read item by item once more)."""
     text = LISTS["kubectl"]
     assert len(text) < klint.document.ITEMWISE_MIN_CHARS
     lint(text, fix_edits=False)
     assert items_read == []
     itemwise(True)
-    lint(text, fix_edits=True)
+    settings = Settings()
+    lint_source(Source.from_text("l.yaml", text), settings.enabled_rules(), settings, keep_data=True)
     assert items_read == []
     lint(text, fix_edits=False)
     assert len(items_read) == 8  # the pods' ServiceAccount comes after them: they are checked again
+    del items_read[:]
+    lint(text, fix_edits=True)
+    assert len(items_read) == 12  # and once more for the List's style
