@@ -708,11 +708,11 @@ def parse_documents(source: Source, pure: bool = False, itemwise: bool = False) 
     on, with the same resolver, builder and limits; its documents say so (`Document.fallback`). The
     input is an error only when the pure composer refuses it too.
 
-    With `itemwise`, a document of ITEMWISE_MIN_CHARS or more with a top-level `items` list is read
-    one item at a time (`_ItemwiseReader`), so that memory stays flat in its items: each item comes
-    as a document of its own, then the rest (see `Document.items_apart`). Where that reading cannot
-    give what reading it whole gives (an anchor or alias, an error, a key written twice) it raises
-    ReadWhole, for the caller to read the input again without `itemwise`."""
+    With `itemwise`, a text of ITEMWISE_MIN_CHARS or more that seems to hold a List is read by
+    `_ItemwiseReader`: the items of a document's top-level `items` list come one at a time, each as a
+    document of its own, then the rest (see `Document.items_apart`), so that memory stays flat in the
+    items. Where that reading cannot give what reading it whole gives (an anchor or alias, an error, a
+    key written twice) it raises ReadWhole, for the caller to read the input again without `itemwise`."""
     text = source.text
     templates = _helm_templates(text)
     if not pure and C_COMPOSER and _may_nest_deeply(text):
