@@ -35,6 +35,7 @@ HELM_HINT = "raw Helm template: lint the rendered output instead (helm template 
 # Strategic-merge patch directives: a kustomize patch is a partial object, only whole in the build.
 _PATCH_DIRECTIVES = ("$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/")
 _PATCH_DIRECTIVE = re.compile(rf"^[ \t-]*(?:{'|'.join(map(re.escape, _PATCH_DIRECTIVES))})", re.MULTILINE)
+_ANY_PATCH_DIRECTIVE = re.compile("|".join(map(re.escape, _PATCH_DIRECTIVES)))
 PATCH_HINT = "kustomize patch (a partial object): lint the kustomization that applies it (klint DIR)"
 
 
@@ -152,10 +153,8 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
 
 
 def _is_patch(text: str) -> bool:
-    # the directives looked for first: the regular expression tries every line start
-    if "$" not in text or not any(directive in text for directive in _PATCH_DIRECTIVES):
-        return False
-    return _PATCH_DIRECTIVE.search(text) is not None
+    # a directive anywhere looked for first, in one pass: the line-start pattern tries every line
+    return _ANY_PATCH_DIRECTIVE.search(text) is not None and _PATCH_DIRECTIVE.search(text) is not None
 
 
 def lint_source(source: Source, rules: list[Rule], settings: Settings,

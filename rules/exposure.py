@@ -5,6 +5,7 @@ volume that runs git on the node, processes shared between containers, names res
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from klint.k8s import Container, K8sObject, PodSpec, as_dict, as_list
 from klint.rule import ContainerRule, KindRule, PodRule, Severity, Violation
@@ -14,6 +15,7 @@ from klint.rules.objects import PRIVATE_KEY, is_literal, names_credential
 SECRET_DOC = "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables"
 
 
+@lru_cache(maxsize=4096)  # asked for every env entry of every container: the same names again and again
 def names_env_credential(name: str) -> bool:
     """An environment variable's name that names a credential: as a ConfigMap key does, or ending with
     TOKEN or SECRET (`GITHUB_TOKEN`, `JWT_SECRET`)."""

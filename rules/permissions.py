@@ -10,7 +10,9 @@ nothing beyond a resource literally named so."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from klint.k8s import K8sObject, as_list
 from klint.rule import Severity, Violation
@@ -34,6 +36,34 @@ def granted_verbs(rule: dict[str, Any], verbs: frozenset[str]) -> list[str]:
     return sorted(verbs) if "*" in listed else sorted(listed & verbs)
 
 
+@dataclass(frozen=True)
+class PolicyRule:
+    """A policy rule of a role, read as the grant rules match it."""
+
+    index: int
+    verbs: frozenset[str]
+    groups: frozenset[str]
+    resources: list[tuple[int, str]]  # (position, item)
+    names_objects: bool  # limited to named objects (`resourceNames`)
+
+    @classmethod
+    def read(cls, index: int, rule: dict[str, Any]) -> PolicyRule:
+        return cls(index, frozenset(verb for _, verb in strings(rule, "verbs")),
+                   frozenset(group for _, group in strings(rule, "apiGroups")), strings(rule, "resources"),
+                   bool(as_list(rule.get("resourceNames"))))
+
+
+# Every grant rule reads each policy rule of a role: they are read once per role, and forgotten with it.
+_POLICY_RULES: WeakKeyDictionary[K8sObject, list[PolicyRule]] = WeakKeyDictionary()
+
+
+def policy_rules(role: K8sObject) -> list[PolicyRule]:
+    read = _POLICY_RULES.get(role)
+    if read is None:
+        read = _POLICY_RULES[role] = [PolicyRule.read(index, rule) for index, rule in rules_of(role)]
+    return read
+
+
 class GrantRule(RoleRule):
     """A role grants one of `VERBS` on one of `RESOURCES` (API group, resource): one finding per policy
     rule, at the first `resources` item that grants it (a `*` there is also `rbac-wildcard`'s)."""
@@ -46,26 +76,25 @@ class GrantRule(RoleRule):
     RESOURCE_NAMES_LIMIT: ClassVar[bool] = False
 
     def check(self, obj: K8sObject) -> Iterator[Violation]:
-        for index, rule in rules_of(obj):
-            if self.RESOURCE_NAMES_LIMIT and as_list(rule.get("resourceNames")):
+        for rule in policy_rules(obj):
+            if self.RESOURCE_NAMES_LIMIT and rule.names_objects:
                 continue
             found = self.grant(rule)
             if found is not None:
                 position, resource, verbs = found
                 granted = ", ".join(verbs)
-                yield Violation(("rules", index, "resources", position),
+                yield Violation(("rules", rule.index, "resources", position),
                                 f'{obj.kind} "{obj.ref.name}" {self.WHAT} ({resource} with {granted} '
-                                f"in rules[{index}]); {self.ADVICE}")
+                                f"in rules[{rule.index}]); {self.ADVICE}")
 
-    def grant(self, rule: dict[str, Any]) -> tuple[int, str, list[str]] | None:
+    def grant(self, rule: PolicyRule) -> tuple[int, str, list[str]] | None:
         """(position, item, verbs) of the first `resources` item by which the policy rule grants this."""
-        verbs = granted_verbs(rule, self.VERBS)
+        verbs = sorted(self.VERBS) if "*" in rule.verbs else sorted(rule.verbs & self.VERBS)
         if not verbs:
             return None
-        groups = {group for _, group in strings(rule, "apiGroups")}
-        for position, granted in strings(rule, "resources"):
+        for position, granted in rule.resources:
             for group, resource in self.RESOURCES:
-                if groups & {group, "*"} and resource_matches(granted, resource):
+                if (group in rule.groups or "*" in rule.groups) and resource_matches(granted, resource):
                     return position, granted, verbs
         return None
 

@@ -34,6 +34,7 @@ KEYWORDS = frozenset({
 # (Found by its start, then its line checked: a pattern for the whole line could backtrack for long.)
 HEADER_START = re.compile(r'(?:profile[ \t]+\S|hat[ \t]+\S|/|"/)')
 HEADER_STARTS = ("profile", "hat", "/", '"/')
+_NEWLINE_BEFORE_HEADER_START = re.compile(rf"\n(?={'|'.join(map(re.escape, HEADER_STARTS))})")
 _FIRST_CHARACTER = re.compile(r"\S")
 INCLUDE = re.compile(r"#?include\b")
 VARIABLE = re.compile(r"@\{(\w+)\}[ \t]*\+?=")
@@ -115,27 +116,25 @@ class AppArmorProfile(ProfileDocument):
 
 def looks_like_apparmor(text: str) -> bool:
     """Whether the text has an AppArmor profile header at the start of a line (`profile NAME ... {`,
-    `/path/to/program {`): YAML and JSON have none. (Candidate lines are found with `str.find`: this
-    runs on every input.)"""
+    `/path/to/program {`): YAML and JSON have none. (Candidate lines are found in one pass of a
+    regular expression: this runs on every input.)"""
     first = _FIRST_CHARACTER.search(text)
     if first is None or first.group() in "{[":
         return False
-    for prefix in HEADER_STARTS:
-        for start in _lines_starting_with(text, prefix):
-            end = text.find("\n", start)
-            line = text[start:end if end >= 0 else len(text)]
-            if HEADER_START.match(line) and line.split("#", 1)[0].rstrip().endswith("{"):
-                return True
+    for start in _lines_starting_as_header(text):
+        end = text.find("\n", start)
+        line = text[start:end if end >= 0 else len(text)]
+        if HEADER_START.match(line) and line.split("#", 1)[0].rstrip().endswith("{"):
+            return True
     return False
 
 
-def _lines_starting_with(text: str, prefix: str) -> Iterator[int]:
-    if text.startswith(prefix):
+def _lines_starting_as_header(text: str) -> Iterator[int]:
+    """Where each line that starts with one of `HEADER_STARTS` starts."""
+    if text.startswith(HEADER_STARTS):
         yield 0
-    position = text.find("\n" + prefix)
-    while position >= 0:
-        yield position + 1
-        position = text.find("\n" + prefix, position + 1)
+    for newline in _NEWLINE_BEFORE_HEADER_START.finditer(text):
+        yield newline.end()
 
 
 def split_words(text: str) -> list[str]:
