@@ -170,19 +170,20 @@ def stream(megabytes: int) -> None:
         path = Path(directory) / "stream.yaml"
         size = path.stat().st_size
         print(f"one stream: {size / 1e6:.1f} MB, {megabytes * 200} files' documents", flush=True)
-        for output_format in ("text", "json"):
-            run = timed([str(BIN / "klint"), "--format", output_format, str(path)])
-            line(f"klint --format {output_format}", run, 1, size,
-                 f"  peak {run.peak_mib * 2**20 / size:.1f}x the input")
+        peaks(path)
         listed = Path(directory) / "list.yaml"
         listed.write_text(as_list(path.read_text()))
-        size = listed.stat().st_size
-        print(f"the same objects as the items of one List: {size / 1e6:.1f} MB", flush=True)
-        # read one item at a time (JSON: twice, to count the whole List's style for the fixes' edits)
-        for output_format in ("text", "json"):
-            run = timed([str(BIN / "klint"), "--format", output_format, str(listed)])
-            line(f"klint --format {output_format}", run, 1, size,
-                 f"  peak {run.peak_mib * 2**20 / size:.1f}x the input")
+        print(f"the same objects as the items of one List: {listed.stat().st_size / 1e6:.1f} MB", flush=True)
+        peaks(listed)  # read one item at a time (JSON: twice, to count the List's style for the edits)
+
+
+def peaks(path: Path) -> None:
+    """Time and peak memory of the text and JSON reports on one file."""
+    size = path.stat().st_size
+    for output_format in ("text", "json"):
+        run = timed([str(BIN / "klint"), "--format", output_format, str(path)])
+        line(f"klint --format {output_format}", run, 1, size,
+             f"  peak {run.peak_mib * 2**20 / size:.1f}x the input")
 
 
 def as_list(stream: str) -> str:

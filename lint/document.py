@@ -830,6 +830,20 @@ def _may_hold_large_list(text: str) -> bool:
         and _LIST_KIND.search(text) is not None
 
 
+def _build(root: Node, aliases: _AliasBudget, depth: int) -> tuple[_Builder, Any, Mapping[FieldPath, Entry]]:
+    """The builder, data and source map of a composed node, the garbage collector off (see
+    `parse_documents`)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder = _Builder(aliases)
+        data = builder.build(root, (), depth)
+        return builder, data, _source_map(root, builder)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _is_items_key(key: Node) -> bool:
     return key.__class__ is ScalarNode and key.ctag in (PLAIN_TAG, _STR_TAG) and key.value == "items"
 
@@ -885,15 +899,7 @@ class _ItemwiseReader:
                 sequence.end_mark = event.end_mark
                 aliases.distinct += items  # as the builder counts the list's items when read whole
             root.end_mark = event.end_mark
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            builder = _Builder(aliases)
-            data = builder.build(root, (), 0)
-            entries = _source_map(root, builder)
-        finally:
-            if collecting:
-                gc.enable()
+        builder, data, entries = _build(root, aliases, 0)
         if items and (builder.duplicates or builder.merged):  # a later `items` or a merge may win
             raise ReadWhole
         if data is not None:
@@ -903,15 +909,7 @@ class _ItemwiseReader:
 
     def item_document(self, source: Source, index: int, item: Node, position: int, above: tuple[Node, ...],
                       aliases: _AliasBudget, template: str | None) -> Document:
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            builder = _Builder(aliases)
-            data = builder.build(item, (), 2)  # below the List's root and its `items`
-            entries = _source_map(item, builder)
-        finally:
-            if collecting:
-                gc.enable()
+        builder, data, entries = _build(item, aliases, 2)  # below the List's root and its `items`
         return Document(source, index, item, data, entries, builder.duplicates, template,
                         item=position, above=above)
 
