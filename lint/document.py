@@ -719,7 +719,7 @@ def parse_documents(source: Source, pure: bool = False, itemwise: bool = False) 
         _check_nesting(text)
     loader = make_loader(text, pure)
     aliases = _AliasBudget()
-    if itemwise and not pure and C_COMPOSER and _may_hold_large_list(text):
+    if itemwise and not pure and C_COMPOSER and may_hold_large_list(text):
         try:
             yield from _ItemwiseReader(loader).stream(source, aliases, templates)
         finally:
@@ -824,10 +824,11 @@ _ITEMS_KEY = re.compile(r"^[ \t]{0,8}[\"']?items[\"']?[ \t]*:", re.MULTILINE)  #
 _LIST_KIND = re.compile(r"^[ \t]{0,8}[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?\w*List\b", re.MULTILINE)
 
 
-def _may_hold_large_list(text: str) -> bool:
+def may_hold_large_list(text: str) -> bool:
     """Whether the text is large and seems to hold a List: a guess, which decides only how it is read."""
-    return len(text) >= ITEMWISE_MIN_CHARS and _ITEMS_KEY.search(text) is not None \
-        and _LIST_KIND.search(text) is not None
+    # the expressions are tried at every line: a word they need is looked for first
+    return len(text) >= ITEMWISE_MIN_CHARS and "List" in text and _LIST_KIND.search(text) is not None \
+        and _ITEMS_KEY.search(text) is not None
 
 
 def _build(root: Node, aliases: _AliasBudget, depth: int) -> tuple[_Builder, Any, Mapping[FieldPath, Entry]]:

@@ -152,7 +152,7 @@ def breaks_yaml_as_template(text: str, line: int) -> bool:
     return False
 
 
-def _is_patch(text: str) -> bool:
+def is_patch(text: str) -> bool:
     # a directive anywhere looked for first, in one pass: the line-start pattern tries every line
     return _ANY_PATCH_DIRECTIVE.search(text) is not None and _PATCH_DIRECTIVE.search(text) is not None
 
@@ -203,7 +203,7 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
                           problems=[Problem(source.path, line, column, f"AppArmor profile: {err.message}")])
     if apparmor is not None:  # an AppArmor profile file: text of its own language, not YAML
         return _lint_profiles(result, apparmor, rules, settings)
-    if _is_patch(source.text):
+    if is_patch(source.text):
         return FileResult(source.path, source, skipped=PATCH_HINT)
     # A large List is read one item at a time unless its data is kept (renders, the fixer), and
     # again whole when it turns out to need it (ReadWhole).
@@ -216,7 +216,9 @@ def _lint_source(source: Source, rules: list[Rule], settings: Settings, template
 
 
 def _lint_documents(result: FileResult, source: Source, rules: list[Rule], settings: Settings,
-                    templated: bool, itemwise: bool) -> FileResult:
+                    templated: bool, itemwise: bool, share: tuple[int, int] | None = None) -> FileResult:
+    """With `share` (offsets of the text's own documents, see `klint.shares`), the other documents only
+    add their objects for lookups, and the findings stay in stream order, as the share's part."""
     suppressions = FileSuppressions(source, rules, settings)
     stream = Stream()
     findings: list[list[Finding]] = []  # each object's, in stream order
@@ -226,6 +228,11 @@ def _lint_documents(result: FileResult, source: Source, rules: list[Rule], setti
     try:
         for document in parse_documents(source, itemwise=itemwise):
             document.outline_fixes = not settings.fix_edits
+            if share is not None and not share[0] <= document.root.start_mark.index < share[1]:
+                for obj in objects_of(document):  # another share's: only what lookups may find
+                    stream.add(obj)
+                    obj.release()
+                continue
             if document.items_apart is not None:  # the rest of a List whose items came before
                 suppressions.check_document(document)
                 if not items_checked or not is_list(document.data):
@@ -249,6 +256,7 @@ def _lint_documents(result: FileResult, source: Source, rules: list[Rule], setti
                 if profile is not None:
                     result.profiles += 1
                     findings.append(check_profile(profile, rules, settings, result))
+            result.objects += len(objects)
             for obj in objects:
                 stream.add(obj)
             for obj in objects:
@@ -271,14 +279,14 @@ def _lint_documents(result: FileResult, source: Source, rules: list[Rule], setti
         if templated and breaks_yaml_as_template(source.text, err.line):
             return FileResult(source.path, source, skipped=HELM_HINT)
         result.problems.append(Problem(source.path, err.line, err.column, err.message))
-    result.objects = len(stream)
     late = {(obj.ref.document, obj.ref.root): position for position, obj, misses in missed
             if any(stream.first(obj, *miss) is not None for miss in misses)}
     if late:
         _check_again(source, rules, settings, stream, late, findings, suppressions, result.problems, itemwise)
     result.findings, result.baseline_matched = suppressions.finish(
         [finding for found in findings for finding in found])
-    result.findings.sort(key=Finding.sort_key)
+    if share is None:
+        result.findings.sort(key=Finding.sort_key)
     return result
 
 
@@ -460,9 +468,28 @@ def lint_file(path: str, rules: list[Rule], settings: Settings, data: bytes | No
     source = read_source(path, data)
     if isinstance(source, Problem):
         return FileResult(path, problems=[source])
+    return lint_read(source, rules, settings)
+
+
+def lint_read(source: Source, rules: list[Rule], settings: Settings) -> FileResult:
+    """`lint_source`, where a failure is the input's problem, not the run's."""
+    path = source.path
     try:
         return lint_source(source, rules, settings)
     except RecursionError:
         return FileResult(path, problems=[Problem(path, 1, 1, "input nests too deeply to lint")])
     except Exception as err:  # a bug in klint must not hide the other files' results
         return FileResult(path, problems=[Problem(path, 1, 1, f"internal error, please report it: {err!r}")])
+
+
+def lint_part(source: Source, rules: list[Rule], settings: Settings, share: tuple[int, int]) -> FileResult:
+    """The part of a stream's lint that its documents starting in `share` (offsets) give: their
+    findings in stream order, other documents only looked up (see `klint.shares`)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_documents(FileResult(source.path, source), source, rules, settings, templated=False,
+                               itemwise=False, share=share)
+    finally:
+        if collecting:
+            gc.enable()

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
-from klint import pool
+from klint import pool, shares
 from klint.config import ConfigError, Configurations, Settings
 from klint.discover import discover
-from klint.engine import FileResult, Problem, lint_file, lint_source, read_source
+from klint.engine import FileResult, Problem, lint_file, lint_read, lint_source, read_source
 from klint.fix import Applicability
 from klint.rule import Level, Rule, Severity
 
@@ -93,22 +93,19 @@ def run(paths: Sequence[str], settings: Settings, rules: list[Rule], *, fix: boo
     workers = min(jobs, len(pooled))
     parallel: Iterator[Outcome] = iter(())
     if workers > 1 and len(pooled) >= POOL_THRESHOLD and pool.available():
-        # the rules in outcomes are the parent's own: the workers name them, never copy them
-        rule_lists = {id(task.rules): task.rules for task in pooled.values()}  # most tasks share one
-        named = list({id(rule): rule for rules in rule_lists.values() for rule in rules}.values())
-        # and the enums' members, which would each be unpickled by a call into enum's Python code
-        named += [*Severity, *Applicability, *Level]
         in_pool = list(pooled.values())  # the workers inherit them: only their positions are sent
         parallel = pool.ordered_map(lambda position: _perform(in_pool[position], shared),
-                                    range(len(in_pool)), workers, named,
+                                    range(len(in_pool)), workers, _named(in_pool),
                                     lambda position, why: _lost(in_pool[position], why))
     else:
         pooled = {}
+    # without a pool over the inputs, workers may share a long stream's documents
+    sharing = jobs if jobs > 1 and not pooled and not fix and pool.available() else 1
     for index, task in enumerate(tasks):
         if index in pooled:
             yield next(parallel)
         else:
-            yield task if isinstance(task, Outcome) else _perform(task, shared)
+            yield task if isinstance(task, Outcome) else _perform(task, shared, sharing)
         if progress is not None:
             progress(index + 1, len(tasks))
 
@@ -141,9 +138,17 @@ def _tasks(paths: Sequence[str], settings: Settings, rules: list[Rule],
     return tasks
 
 
-def _perform(task: _Task, shared: _Run) -> Outcome:
-    """One input's outcome, in this process."""
-    outcome = _outcome(task, shared)
+def _named(tasks: list[_Task]) -> list[object]:
+    """What workers name rather than copy in outcomes: the parent's rules, and the enums' members,
+    which would each be unpickled by a call into enum's Python code."""
+    rule_lists = {id(task.rules): task.rules for task in tasks}  # most tasks share one
+    named: list[object] = list({id(rule): rule for rules in rule_lists.values() for rule in rules}.values())
+    return [*named, *Severity, *Applicability, *Level]
+
+
+def _perform(task: _Task, shared: _Run, workers: int = 1) -> Outcome:
+    """One input's outcome, in this process (a long stream's shares by `workers` processes)."""
+    outcome = _outcome(task, shared, workers)
     if not shared.keep_sources:
         outcome.result.source = None
     elif outcome.result.source is not None:
@@ -158,7 +163,7 @@ def _lost(task: _Task, why: str) -> Outcome:
                                                            f"internal error, please report it: {why}")]))
 
 
-def _outcome(task: _Task, shared: _Run) -> Outcome:
+def _outcome(task: _Task, shared: _Run, workers: int) -> Outcome:
     if task.chart is not None:
         return Outcome(lint_render(task.chart, task.rules, task.settings, shared.render))
     path, rules, settings = task.path, task.rules, task.settings
@@ -173,7 +178,33 @@ def _outcome(task: _Task, shared: _Run) -> Outcome:
         outcome = fixer.fix_file(name, rules, settings, shared.unsafe, data)
         outcome.result.data = None  # the fixer's, not the report's
         return Outcome(outcome.result, outcome, task.stdin)
+    if workers > 1 and (len(data) if data is not None else _size(path)) >= shares.SHARE_MIN_CHARS:
+        return Outcome(_lint_in_shares(task, name, data, workers), stdin=task.stdin)
     return Outcome(lint_file(name, rules, settings, data), stdin=task.stdin)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # reading it reports why
+
+
+def _lint_in_shares(task: _Task, name: str, data: bytes | None, workers: int) -> FileResult:
+    """A long stream linted in shares by `workers` processes, or whole here when it cannot be cut
+    exactly (see `klint.shares`) or a share must be linted whole."""
+    source = read_source(name, data)
+    if isinstance(source, Problem):
+        return FileResult(name, problems=[source])
+    rules, settings = task.rules, task.settings
+    cut = shares.plan(source, settings, workers)
+    if cut is not None:
+        parts = list(pool.ordered_map(lambda index: shares.lint_share(source, cut, index, rules, settings),
+                                      range(len(cut)), workers, _named([task]), lambda index, why: None))
+        result = shares.merge(source, parts, settings)
+        if result is not None:
+            return result
+    return lint_read(source, rules, settings)
 
 
 def _fork_safe(directory: str, options: RenderOptions | None) -> bool:
