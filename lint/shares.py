@@ -124,19 +124,18 @@ def share_text(text: str, shares: list[Share], index: int) -> str:
     may be looked up, as written; every other document before its end blanked to `~` at its content's
     start, and nothing after the last document that may be looked up."""
     own = shares[index]
-    blank = _blank(text)
     later = _looked_up(text, own.end, len(text))
     last = _DOCUMENT_START.search(text, later[-1]) if later else None  # after the last one kept
     end = own.end if not later else last.start() if last is not None else len(text)
-    return "".join([*_blanked(text, blank, 0, own.start), text[own.start:own.end],
-                    *_blanked(text, blank, own.end, end)])
+    return "".join([*_blanked(text, 0, own.start), text[own.start:own.end], *_blanked(text, own.end, end)])
 
 
-def _blanked(text: str, blank: str, start: int, end: int) -> list[str]:
+def _blanked(text: str, start: int, end: int) -> list[str]:
     """The documents of text[start:end] (whole documents), each as written if it may be looked up,
-    else blanked (`blank` is the text blanked); pieces of the same length."""
+    else blanked; pieces of the same length."""
     if start >= end:
         return []
+    blank = _blank(text[start:end])
     looked_up = _looked_up(text, start, end)
     starts = [match.start() for match in _DOCUMENT_START.finditer(text, start, end)]
     if not starts or starts[0] != start:
@@ -152,9 +151,10 @@ def _blanked(text: str, blank: str, start: int, end: int) -> list[str]:
         content = leading.end() if leading is not None else first + marker
         pieces.append(text[first:first + marker])
         if content < after:
-            pieces.extend((blank[first + marker:content], "~", blank[content + 1:after]))
+            pieces.extend((blank[first + marker - start:content - start], "~",
+                           blank[content + 1 - start:after - start]))
         else:
-            pieces.append(blank[first + marker:after])
+            pieces.append(blank[first + marker - start:after - start])
     return pieces
 
 
