@@ -190,8 +190,8 @@ def make_loader(text: str, pure: bool = False) -> Any:
 _BLOCK_RUN = rf"[ \t?:-]{{{C_SAFE_DEPTH // 4}}}"
 _DEEP_BLOCK_LINE = re.compile("\n" + _BLOCK_RUN)
 _DEEP_BLOCK_START = re.compile(_BLOCK_RUN)
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)  # at column 0 after a LF
-_OTHER_LINE_BREAKS = ("\x85", "\u2028", "\u2029")  # YAML 1.1 line breaks besides LF and CR
+DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)  # at column 0 after a LF
+OTHER_LINE_BREAKS = ("\x85", "\u2028", "\u2029")  # YAML 1.1 line breaks besides LF and CR
 
 
 def _may_nest_deeply(text: str) -> bool:
@@ -200,12 +200,12 @@ def _may_nest_deeply(text: str) -> bool:
     if text.count("[") + text.count("{") > C_SAFE_DEPTH // 2:
         # A `---` line ends every collection (or is an error, in a flow collection or a quoted
         # scalar): count per document, so that a long stream of small ones is not measured.
-        bounds = [0, *(match.start() for match in _DOCUMENT_START.finditer(text)), len(text)]
+        bounds = [0, *(match.start() for match in DOCUMENT_START.finditer(text)), len(text)]
         if any(text.count("[", start, end) + text.count("{", start, end) > C_SAFE_DEPTH // 2
                for start, end in itertools.pairwise(bounds)):
             return True
     lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-    if lone_cr or any(line_break in text for line_break in _OTHER_LINE_BREAKS):
+    if lone_cr or any(line_break in text for line_break in OTHER_LINE_BREAKS):
         return True  # lines not broken by LF: measure rather than look for long line starts
     return _DEEP_BLOCK_LINE.search(text) is not None or _DEEP_BLOCK_START.match(text) is not None
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -165,20 +167,13 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings,
 
     Each document's objects are checked as soon as it is parsed, and its source map then freed, so
     that a long stream is not held in memory; their data stays in the stream for related lookups."""
-    # Linting makes many objects that live to the end (the stream's data, the findings) and no reference
-    # cycles once objects are released: the garbage collector would only walk them again and again.
-    collecting = gc.isenabled()
-    gc.disable()
     # a render's findings meet the baseline at the templates they are moved to, not in the render
     baseline = settings.baseline if origin is not None else None
-    try:
+    with _collector_off():
         own = settings if baseline is None else replace(settings, baseline=None)
         templated = origin is None and "{{" in source.text and not is_chart_values(source.path)
         wanted = origin is not None and origin.wants_stream_data
         result = _lint_source(source, rules, own, templated, keep_data or wanted)
-    finally:
-        if collecting:
-            gc.enable()
     if origin is not None:
         if wanted:
             origin.stream_data(result.data or {})
@@ -190,6 +185,20 @@ def lint_source(source: Source, rules: list[Rule], settings: Settings,
         if baseline is not None:
             result.findings, result.baseline_matched = baseline.apply(result.findings)
     return result
+
+
+@contextlib.contextmanager
+def _collector_off() -> Iterator[None]:
+    """Linting makes many objects that live to the end (the stream's data, the findings) and no
+    reference cycles once objects are released: the garbage collector would only walk them again and
+    again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _lint_source(source: Source, rules: list[Rule], settings: Settings, templated: bool,
@@ -485,11 +494,6 @@ def lint_read(source: Source, rules: list[Rule], settings: Settings) -> FileResu
 def lint_part(source: Source, rules: list[Rule], settings: Settings, share: tuple[int, int]) -> FileResult:
     """The part of a stream's lint that its documents starting in `share` (offsets) give: their
     findings in stream order, other documents only looked up (see `klint.shares`)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off():
         return _lint_documents(FileResult(source.path, source), source, rules, settings, templated=False,
                                itemwise=False, share=share)
-    finally:
-        if collecting:
-            gc.enable()

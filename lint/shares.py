@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, replace
 
 from klint.config import Settings
-from klint.document import may_hold_large_list
+from klint.document import DOCUMENT_START, OTHER_LINE_BREAKS, may_hold_large_list
 from klint.engine import FileResult, Finding, is_patch, lint_part
 from klint.k8s import RELATED_KINDS
 from klint.profiles.apparmor import AppArmorSyntaxError
@@ -37,7 +37,6 @@ MAX_SHARES = 8
 BLANK_COST = 0.15
 MIN_WEIGHT = 0.2
 
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
 # A `---` line of its own: where a share may start.
 _CUT = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 # What makes documents depend on each other or on the text around them: a directive or a document
@@ -46,7 +45,7 @@ _CUT = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 # looked for on its own: one expression of them all would be tried at every character.
 _DIRECTIVE_OR_END = re.compile(r"\n(?:%|\.\.\.(?=[ \t\r\n]|\Z))")
 _ANCHOR = re.compile(r"[ \t\r\n\[\]{},]&")
-_OTHER_BREAKS_OR_BOM = ("\ufeff", "\x85", "\u2028", "\u2029")
+_OTHER_BREAKS_OR_BOM = ("\ufeff", *OTHER_LINE_BREAKS)
 # What may name a kind kept for lookups (as a word: not in `automountServiceAccountToken`), or spell
 # one with an escape.
 _MAY_BE_LOOKED_UP = (*sorted(RELATED_KINDS), "\\")
@@ -125,7 +124,7 @@ def share_text(text: str, shares: list[Share], index: int) -> str:
     start, and nothing after the last document that may be looked up."""
     own = shares[index]
     later = _looked_up(text, own.end, len(text))
-    last = _DOCUMENT_START.search(text, later[-1]) if later else None  # after the last one kept
+    last = DOCUMENT_START.search(text, later[-1]) if later else None  # after the last one kept
     end = own.end if not later else last.start() if last is not None else len(text)
     return "".join([*_blanked(text, 0, own.start), text[own.start:own.end], *_blanked(text, own.end, end)])
 
@@ -137,7 +136,7 @@ def _blanked(text: str, start: int, end: int) -> list[str]:
         return []
     blank = _blank(text[start:end])
     looked_up = _looked_up(text, start, end)
-    starts = [match.start() for match in _DOCUMENT_START.finditer(text, start, end)]
+    starts = [match.start() for match in DOCUMENT_START.finditer(text, start, end)]
     if not starts or starts[0] != start:
         starts.insert(0, start)
     pieces = []
@@ -146,7 +145,7 @@ def _blanked(text: str, start: int, end: int) -> list[str]:
         if position < len(looked_up) and looked_up[position] < after:
             pieces.append(text[first:after])
             continue
-        marker = 3 if text.startswith("---", first) and _DOCUMENT_START.match(text, first) else 0
+        marker = 3 if text.startswith("---", first) and DOCUMENT_START.match(text, first) else 0
         leading = _BEFORE_CONTENT.match(text, first + marker, after)  # matches, if only nothing
         content = leading.end() if leading is not None else first + marker
         pieces.append(text[first:first + marker])

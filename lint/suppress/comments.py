@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ruamel.yaml.nodes import ScalarNode
 
 from klint import registry
-from klint.document import Document
+from klint.document import DOCUMENT_START, Document
 from klint.k8s import K8sObject
 from klint.source import Source
 from klint.suppress import Directive, foreign
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#[ \t]*(klint|trivy):([^\r\n]*)", re.MULTILINE)
 _KLINT = re.compile(r"[ \t]*(ignore-file|ignore-document|ignore)(?![\w-])(?:\[([^\]]*)\])?[ \t]*(.*)")
 _TRIVY = re.compile(r"ignore:([A-Za-z0-9_-]+)")
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _REASON_PUNCTUATION = " \t-:\u2013\u2014"  # `-- why`, `: why`, en and em dashes
 
 
@@ -188,7 +187,7 @@ def _regions(text: str) -> list[int]:
     """Where each document's text begins: at each `---` line that follows content, so that comments
     above a document's first `---` belong to it."""
     starts = [0]
-    for match in _DOCUMENT_START.finditer(text):
+    for match in DOCUMENT_START.finditer(text):
         chunk = text[starts[-1]:match.start()]
         if chunk.startswith("---"):
             chunk = chunk[3:]
