@@ -393,11 +393,12 @@ def _inserted(edits: list[Edit]) -> set[tuple[int, int, bool]]:
     """(offset, indent, item) of the whole lines the edits insert: mapping entries, or list items."""
     inserted = set()
     for edit in edits:
-        if edit.start == edit.end and edit.text.endswith("\n"):
-            entry = _ENTRY_HEAD.match(edit.text)
+        lines = _whole_lines(edit)  # at the end of a text without a final line break too
+        if lines is not None:
+            entry = _ENTRY_HEAD.match(lines)
             if entry:
                 inserted.add((edit.start, len(entry["indent"]), False))
-            item = _ITEM_HEAD.match(edit.text)
+            item = _ITEM_HEAD.match(lines)
             if item:
                 inserted.add((edit.start, len(item["indent"]), True))
     return inserted

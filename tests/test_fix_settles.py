@@ -52,3 +52,33 @@ def test_fixed_text(path: Path) -> None:
     original = path.with_name(path.name.replace(".fixed.yaml", ".yaml")).read_text()
     assert fix(original).text == path.read_text()
     assert fix(variant(original, "crlf")).text == variant(path.read_text(), "crlf")
+
+
+EMPTIED_AT_THE_END = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: d1
+spec:
+  containers:
+    - name: c0
+      image: nginx:1.27
+      securityContext:
+        runAsUser: 0"""
+
+
+@pytest.mark.parametrize("kind", ["lf", "crlf"])
+def test_a_mapping_emptied_at_the_end_of_a_text_without_a_final_line_break_is_refilled(kind: str) -> None:
+    # removing `runAsUser: 0` empties the securityContext that other fixes add to: in one pass, the
+    # removal deletes its line (with the line break before it: there is none after) and the mapping
+    # stays a block mapping, as anywhere else in a text. It used to remove the mapping, the pass did
+    # not parse, and the fixer fell back to a fix a pass: a stream with many fixes ran out of passes.
+    text = variant(EMPTIED_AT_THE_END, kind)
+    outcome = fix(text)
+    assert outcome.error is None and outcome.passes == 1
+    assert outcome.text.endswith(variant(
+        "      securityContext:\n        readOnlyRootFilesystem: true\n        capabilities:\n"
+        "          drop:\n            - ALL\n        allowPrivilegeEscalation: false", kind))
+    stream = variant("\n---\n".join(EMPTIED_AT_THE_END.replace("d1", f"d{n}") for n in range(3)), kind)
+    many = fix(stream)
+    assert many.error is None and many.passes == 1 and not many.left_out

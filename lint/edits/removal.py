@@ -163,7 +163,10 @@ class Removal(Splicer):
         except Refused:
             return None
         if start <= key.start_mark.index or self.text[start:first].strip(" ") \
-                or not self.text.endswith("\n", 0, end) \
+                or not (self.text.endswith("\n", 0, end) or end == len(self.text)) \
                 or self.uncommented(start, end, collection) != [(start, end)]:  # comment lines stay
             return None
-        return Refill(offset, first - start, item, Edit(start, end, "", deeper))
+        indent = first - start
+        if not self.text.endswith("\n", 0, end):  # the text's last lines, without a final line break:
+            start -= 2 if self.text.endswith("\r\n", 0, start) else 1  # the break before them goes
+        return Refill(offset, indent, item, Edit(start, end, "", deeper))
