@@ -46,9 +46,11 @@ _CUT = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 _DIRECTIVE_OR_END = re.compile(r"\n(?:%|\.\.\.(?=[ \t\r\n]|\Z))")
 _ANCHOR = re.compile(r"[ \t\r\n\[\]{},]&")
 _OTHER_BREAKS_OR_BOM = ("\ufeff", *OTHER_LINE_BREAKS)
-# What may name a kind kept for lookups (as a word: not in `automountServiceAccountToken`), or spell
-# one with an escape.
-_MAY_BE_LOOKED_UP = (*sorted(RELATED_KINDS), "\\")
+# What may name a kind kept for lookups: its name as a word (not in `automountServiceAccountToken`),
+# or a double-quoted scalar's escape that may spell one, of a letter (`\x41`, `\u0041`) or of a line
+# break (`"Service\<break>Account"`); other escapes (`\.` in a CRD's patterns) write no letter.
+_KIND_WORDS = tuple(sorted(RELATED_KINDS))
+_LETTER_ESCAPES = ("\\x", "\\u", "\\U", "\\\n", "\\\r")
 # White space and comments before a document's content.
 _BEFORE_CONTENT = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)*")
 _BLANK_ASCII = bytes(byte if byte in b"\r\n" else 32 for byte in range(256))
@@ -160,10 +162,10 @@ def _blanked(text: str, start: int, end: int) -> list[str]:
 def _looked_up(text: str, start: int, end: int) -> list[int]:
     """Where in text[start:end] a kind kept for lookups may be named, in order."""
     found = []
-    for word in _MAY_BE_LOOKED_UP:
+    for word in (*_KIND_WORDS, *_LETTER_ESCAPES):
         at = text.find(word, start, end)
         while at >= 0:
-            if word == "\\" or not (_in_word(text, at - 1) or _in_word(text, at + len(word))):
+            if word in _LETTER_ESCAPES or not (_in_word(text, at - 1) or _in_word(text, at + len(word))):
                 found.append(at)
             at = text.find(word, at + 1, end)
     return sorted(found)

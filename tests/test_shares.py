@@ -246,3 +246,21 @@ def test_fixing_and_small_streams_stay_in_process(tmp_path: Path, monkeypatch: p
     assert klint("--jobs", "2", "--diff", "--unsafe-fixes", "stream.yaml")[1].startswith("---")
     assert klint("--jobs", "1", "stream.yaml")[0] == 1
 
+
+
+@pytest.mark.usefixtures("any_size")
+def test_a_kind_spelt_with_escapes_is_looked_up_and_other_escapes_are_blanked() -> None:
+    pods = "".join(f"---\n{POD.format(n=n, m=0, namespace='', annotations='', privileged='false')}"
+                   for n in range(8))
+    for spelt in ('"Servic\\x65Account"', '"Service\\\n  Account"'):  # a letter escaped, a line break
+        account = (f"---\napiVersion: v1\nkind: {spelt}\nmetadata: {{name: sa0}}\n"
+                   "automountServiceAccountToken: false\n")
+        source = Source("s.yaml", pods + account)
+        whole = lint_read(source, Settings().enabled_rules(), Settings())
+        merged = in_shares(source, Settings(), 4)
+        assert merged is not None and summary(merged) == summary(whole) and not tokens(merged)
+    pattern = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" \
+              "data: {pattern: \"^[a-z]\\\\.x\\\\d$\"}\n"
+    text = pattern + pods
+    cut = shares.plan(Source("s.yaml", text), Settings(), 2)
+    assert cut is not None and "ConfigMap" not in shares.share_text(text, cut, 1)
